@@ -1,0 +1,201 @@
+"""Thin API views: parse input, call a selector or service, serialize the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api import serializers as s
+from accounts.consent_texts import CURRENT_VERSION
+from accounts.models import ConsentPurpose, User
+from config.api import IsClinician, IsPatient, IsPatientOrClinician
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # every view below requires authentication
+    return user
+
+
+class TokenView(APIView):
+    """Exchange email and password for an API token, or revoke the token in use."""
+
+    permission_classes = (AllowAny,)
+    throttle_scope = "auth"
+
+    def get_permissions(self) -> list[Any]:
+        from rest_framework.permissions import IsAuthenticated
+
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.TokenIn, responses={200: s.TokenOut}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = s.TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        # django-axes needs the Django request to count failures per email and address.
+        user = authenticate(
+            request._request,
+            username=data.validated_data["email"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Email or password is not correct."]},
+                code="invalid_credentials",
+            )
+        instance, token = AuthToken.objects.create(user=user)
+        return Response(s.TokenOut({"token": token, "expiry": instance.expiry}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        raise serializers.ValidationError(
+            {"non_field_errors": ["This request was not made with a token."]}, code="no_token"
+        )
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.MeOut})
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        return Response(s.MeOut(user).data)
+
+    @extend_schema(request=s.MeIn, responses={200: s.MeOut})
+    def patch(self, request: Request) -> Response:
+        user = _user(request)
+        context = {"profile": user.patient_profile if user.is_patient else None}
+        data = s.MeIn(data=request.data, context=context, partial=True)
+        data.is_valid(raise_exception=True)
+        profile = data.validated_data.get("profile")
+        if profile is not None and not user.is_patient:
+            raise serializers.ValidationError(
+                {"profile": ["Only people with MS have a profile."]}, code="no_profile"
+            )
+        if "full_name" in data.validated_data:
+            services.user_update(user=user, full_name=data.validated_data["full_name"])
+        if profile:
+            services.profile_update(user=user, actor=user, data=dict(profile))
+            user.refresh_from_db()
+        return Response(s.MeOut(user).data)
+
+
+class ResearchConsentView(APIView):
+    permission_classes = (IsPatient,)
+
+    def _state(self, user: User) -> dict[str, Any]:
+        history = list(selectors.consent_history(user=user, purpose=ConsentPurpose.RESEARCH))
+        return s.ConsentOut.build(
+            history=history, current_version=CURRENT_VERSION[ConsentPurpose.RESEARCH]
+        )
+
+    @extend_schema(responses={200: s.ConsentOut})
+    def get(self, request: Request) -> Response:
+        return Response(s.ConsentOut(self._state(_user(request))).data)
+
+    @extend_schema(request=s.ConsentIn, responses={200: s.ConsentOut})
+    def put(self, request: Request) -> Response:
+        user = _user(request)
+        data = s.ConsentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.consent_set(
+            user=user, purpose=ConsentPurpose.RESEARCH, granted=data.validated_data["granted"]
+        )
+        return Response(s.ConsentOut(self._state(user)).data)
+
+
+class ShareCodeCreateView(APIView):
+    permission_classes = (IsPatient,)
+
+    @extend_schema(request=None, responses={201: s.ShareCodeOut})
+    def post(self, request: Request) -> Response:
+        code, share_code = services.share_code_create(patient=_user(request))
+        out = s.ShareCodeOut({"code": code, "expires_at": share_code.expires_at})
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class ShareCodeRedeemView(APIView):
+    permission_classes = (IsClinician,)
+    throttle_scope = "share_redeem"
+
+    @extend_schema(request=s.RedeemIn, responses={201: s.SharingLinkOut})
+    def post(self, request: Request) -> Response:
+        data = s.RedeemIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.share_code_redeem(
+            clinician=_user(request), code=data.validated_data["code"]
+        )
+        return Response(s.SharingLinkOut(link).data, status=status.HTTP_201_CREATED)
+
+
+class SharingLinkListView(GenericAPIView[Any]):
+    permission_classes = (IsPatientOrClinician,)
+    serializer_class = s.SharingLinkOut
+
+    def get_queryset(self) -> Any:
+        return selectors.sharing_link_list(user=_user(self.request))
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.SharingLinkOut(page, many=True).data)
+
+
+class SharingLinkDetailView(APIView):
+    permission_classes = (IsPatientOrClinician,)
+
+    @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not found.")})
+    def delete(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        link = selectors.sharing_link_get(user=user, public_id=public_id)
+        services.sharing_link_revoke(link=link, by=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InviteListCreateView(GenericAPIView[Any]):
+    permission_classes = (IsPatientOrClinician,)
+    serializer_class = s.InviteOut
+
+    def get_throttles(self) -> list[Any]:
+        self.throttle_scope = "invite" if self.request.method == "POST" else ""
+        return super().get_throttles()
+
+    def get_queryset(self) -> Any:
+        return selectors.invite_list(user=_user(self.request))
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.InviteOut(page, many=True).data)
+
+    @extend_schema(request=s.InviteIn, responses={201: s.InviteOut})
+    def post(self, request: Request) -> Response:
+        data = s.InviteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        invite = services.invite_create(
+            clinician=_user(request), email=data.validated_data["email"]
+        )
+        return Response(s.InviteOut(invite).data, status=status.HTTP_201_CREATED)
+
+
+class InviteDecisionView(APIView):
+    permission_classes = (IsPatient,)
+    accept = True
+
+    @extend_schema(request=None, responses={200: s.InviteOut})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        invite = selectors.invite_get(user=user, public_id=public_id)
+        invite = services.invite_decide(invite=invite, patient=user, accept=self.accept)
+        return Response(s.InviteOut(invite).data)

@@ -1,0 +1,32 @@
+"""Domain errors raised by services. Each maps to one stable API error code (see docs/api.md)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsError(Exception):
+    code = "error"
+    message = _("The request could not be completed.")
+    status = 400
+
+
+class EmailTaken(AccountsError):
+    code = "email_taken"
+    message = _("An account with this email address already exists.")
+
+
+class WrongRole(AccountsError):
+    code = "permission_denied"
+    message = _("Your account type cannot do this.")
+    status = 403
+
+
+class ShareCodeInvalid(AccountsError):
+    code = "share_code_invalid"
+    message = _("This code is not valid. Codes work once and expire; ask for a new one.")
+
+
+class InviteNotPending(AccountsError):
+    code = "invite_not_pending"
+    message = _("This invitation has already been answered or has expired.")

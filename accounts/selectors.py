@@ -1,0 +1,63 @@
+"""Every read of people's data, scoped by who asks. Another person's object is not found (404)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import ClinicianInvite, Consent, ConsentPurpose, Role, SharingLink, User
+
+
+def consent_history(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> QuerySet[Consent]:
+    return Consent.objects.filter(user=user, purpose=purpose).order_by("-granted_at")
+
+
+def sharing_link_list(*, user: User) -> QuerySet[SharingLink]:
+    """Active links the person is a party to: as patient or as clinician."""
+    links = SharingLink.objects.filter(revoked_at__isnull=True).select_related(
+        "patient", "clinician"
+    )
+    if user.role == Role.PATIENT:
+        return links.filter(patient=user)
+    if user.role == Role.CLINICIAN:
+        return links.filter(clinician=user)
+    return links.none()
+
+
+def sharing_link_get(*, user: User, public_id: object) -> SharingLink:
+    """An active link of the person's own; anything else raises SharingLink.DoesNotExist."""
+    return sharing_link_list(user=user).get(public_id=public_id)
+
+
+def clinician_patients(*, clinician: User) -> QuerySet[User]:
+    """Patients who share with this clinician right now. Revocation takes effect at once."""
+    if clinician.role != Role.CLINICIAN:
+        return User.objects.none()
+    return User.objects.filter(
+        role=Role.PATIENT,
+        is_active=True,
+        links_as_patient__clinician=clinician,
+        links_as_patient__revoked_at__isnull=True,
+    ).distinct()
+
+
+def clinician_can_see(*, clinician: User, patient: User) -> bool:
+    return clinician_patients(clinician=clinician).filter(pk=patient.pk).exists()
+
+
+def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
+    """Clinicians see invitations they sent; patients see pending ones addressed to them."""
+    invites = ClinicianInvite.objects.select_related("clinician")
+    if user.role == Role.CLINICIAN:
+        return invites.filter(clinician=user)
+    if user.role == Role.PATIENT:
+        return invites.filter(
+            Q(email__iexact=user.email),
+            status=ClinicianInvite.Status.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+    return invites.none()
+
+
+def invite_get(*, user: User, public_id: object) -> ClinicianInvite:
+    return invite_list(user=user).get(public_id=public_id)

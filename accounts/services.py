@@ -1,0 +1,334 @@
+"""Every write to accounts, consents and sharing. Keyword-only, typed, atomic; side effects are
+queued on commit. Views, the admin, tasks and commands call these, never the ORM directly."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import errors
+from accounts.consent_texts import CURRENT_VERSION
+from accounts.models import (
+    AuditAction,
+    AuditEvent,
+    ClinicianInvite,
+    Consent,
+    ConsentPurpose,
+    PatientProfile,
+    ResearcherProfile,
+    Role,
+    ShareCode,
+    SharingLink,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+# Crockford's base32 without I, L, O and U: easy to read aloud and to type with unsteady hands.
+SHARE_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SHARE_CODE_LENGTH = 8  # 40 bits; codes live minutes and redemption is throttled
+PROFILE_FIELDS = frozenset(
+    {"birth_year", "sex", "ms_type", "diagnosis_year", "country", "time_zone", "language"}
+)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: AuditAction,
+    subject_patient: User | None = None,
+    detail: dict[str, str] | None = None,
+) -> AuditEvent:
+    """Append one audit event. ``detail`` carries ids and codes only, never health data."""
+    return AuditEvent.objects.create(
+        actor=actor, action=action, subject_patient=subject_patient, detail=detail or {}
+    )
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_sign_up(
+    *, email: str, password: str, full_name: str = "", profile: dict[str, Any] | None = None
+) -> User:
+    if User.objects.filter(email__iexact=email).exists():
+        raise errors.EmailTaken()
+    user = User.objects.create_user(
+        email=email, password=password, role=Role.PATIENT, full_name=full_name
+    )
+    if profile:
+        profile_update(user=user, actor=user, data=profile)
+    return user
+
+
+@transaction.atomic
+def researcher_sign_up(
+    *, email: str, password: str, full_name: str, institution: str, purpose: str
+) -> User:
+    if User.objects.filter(email__iexact=email).exists():
+        raise errors.EmailTaken()
+    user = User.objects.create_user(
+        email=email, password=password, role=Role.RESEARCHER, full_name=full_name
+    )
+    ResearcherProfile.objects.filter(user=user).update(institution=institution, purpose=purpose)
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, full_name: str) -> User:
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    return user
+
+
+@transaction.atomic
+def profile_update(*, user: User, actor: User, data: dict[str, Any]) -> PatientProfile:
+    """Set profile fields. Values must already be validated (serializer or form)."""
+    unknown = set(data) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown profile fields: {sorted(unknown)}")
+    profile = PatientProfile.objects.select_for_update().get(user=user)
+    for field, value in data.items():
+        setattr(profile, field, value)
+    profile.full_clean()
+    profile.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.PROFILE_UPDATED,
+        subject_patient=user,
+        detail={"fields": ",".join(sorted(data))},
+    )
+    return profile
+
+
+@transaction.atomic
+def researcher_decide(*, researcher: User, staff: User, approve: bool) -> ResearcherProfile:
+    profile = ResearcherProfile.objects.select_for_update().get(user=researcher)
+    profile.status = (
+        ResearcherProfile.Status.APPROVED if approve else ResearcherProfile.Status.REJECTED
+    )
+    profile.decided_at = timezone.now()
+    profile.decided_by = staff
+    profile.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_record(
+        actor=staff,
+        action=AuditAction.RESEARCHER_APPROVED if approve else AuditAction.RESEARCHER_REJECTED,
+        detail={"researcher": str(researcher.public_id)},
+    )
+    return profile
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_set(
+    *, user: User, purpose: str = ConsentPurpose.RESEARCH, granted: bool
+) -> Consent | None:
+    """Grant or withdraw consent for a purpose. Idempotent: granting twice keeps the first grant.
+
+    Returns the open consent after the change, or None when there is none.
+    """
+    # Lock the person's row so two concurrent requests cannot both open a consent.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    open_consent = Consent.objects.filter(
+        user=user, purpose=purpose, withdrawn_at__isnull=True
+    ).first()
+    now = timezone.now()
+    if granted:
+        if open_consent is not None:
+            return open_consent
+        consent = Consent.objects.create(
+            user=user,
+            purpose=purpose,
+            text_version=CURRENT_VERSION[ConsentPurpose(purpose)],
+            granted_at=now,
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.CONSENT_GRANTED,
+            subject_patient=user,
+            detail={"purpose": purpose, "text_version": consent.text_version},
+        )
+        return consent
+    if open_consent is not None:
+        open_consent.withdrawn_at = now
+        open_consent.save(update_fields=["withdrawn_at"])
+        audit_record(
+            actor=user,
+            action=AuditAction.CONSENT_WITHDRAWN,
+            subject_patient=user,
+            detail={"purpose": purpose, "text_version": open_consent.text_version},
+        )
+    return None
+
+
+# --- Sharing --------------------------------------------------------------------------------
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def normalize_share_code(raw: str) -> str:
+    """Accept what people type: any case, spaces or dashes, and O/I/L mistaken for 0/1."""
+    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_share_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+@transaction.atomic
+def share_code_create(*, patient: User) -> tuple[str, ShareCode]:
+    """Make a new code; the plain code is returned once and only its hash is stored."""
+    if patient.role != Role.PATIENT:
+        raise errors.WrongRole()
+    code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
+    now = timezone.now()
+    share_code = ShareCode.objects.create(
+        patient=patient,
+        code_hash=_hash_code(code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.SHARE_CODE_TTL_MINUTES),
+    )
+    audit_record(
+        actor=patient,
+        action=AuditAction.SHARE_CODE_CREATED,
+        subject_patient=patient,
+        detail={"share_code": str(share_code.public_id)},
+    )
+    return format_share_code(code), share_code
+
+
+def _link_create(*, patient: User, clinician: User, source: str) -> SharingLink:
+    """Open a link, or return the one already open between the two people."""
+    existing = SharingLink.objects.filter(
+        patient=patient, clinician=clinician, revoked_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            link = SharingLink.objects.create(patient=patient, clinician=clinician, source=source)
+    except IntegrityError:
+        # Another request opened the same link between our check and insert.
+        return SharingLink.objects.get(
+            patient=patient, clinician=clinician, revoked_at__isnull=True
+        )
+    audit_record(
+        actor=clinician if source != SharingLink.Source.INVITE else patient,
+        action=AuditAction.SHARING_LINK_CREATED,
+        subject_patient=patient,
+        detail={"link": str(link.public_id), "clinician": str(clinician.public_id)},
+    )
+    return link
+
+
+@transaction.atomic
+def share_code_redeem(*, clinician: User, code: str) -> SharingLink:
+    """Turn a patient's code into an active link. A code works once, before it expires."""
+    if clinician.role != Role.CLINICIAN:
+        raise errors.WrongRole()
+    now = timezone.now()
+    share_code = (
+        ShareCode.objects.select_related("patient")
+        .filter(code_hash=_hash_code(normalize_share_code(code)))
+        .first()
+    )
+    if share_code is None or not share_code.is_usable_at(now):
+        raise errors.ShareCodeInvalid()
+    # Atomic claim: if another clinician redeemed it in the meantime, 0 rows change.
+    claimed = ShareCode.objects.filter(pk=share_code.pk, redeemed_at__isnull=True).update(
+        redeemed_at=now, redeemed_by=clinician
+    )
+    if claimed != 1:
+        raise errors.ShareCodeInvalid()
+    return _link_create(
+        patient=share_code.patient, clinician=clinician, source=SharingLink.Source.CODE
+    )
+
+
+@transaction.atomic
+def sharing_link_revoke(*, link: SharingLink, by: User) -> SharingLink:
+    """End a link at once; either side may. The link stays in history, marked revoked."""
+    if by.pk not in (link.patient_id, link.clinician_id):
+        raise errors.WrongRole()
+    updated = SharingLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    link.refresh_from_db()
+    if updated:
+        audit_record(
+            actor=by,
+            action=AuditAction.SHARING_LINK_REVOKED,
+            subject_patient=link.patient,
+            detail={"link": str(link.public_id)},
+        )
+    return link
+
+
+@transaction.atomic
+def invite_create(*, clinician: User, email: str) -> ClinicianInvite:
+    """Invite a patient by email. The answer is the same whether or not the email has an
+    account, so invitations cannot be used to find out who uses the service."""
+    if clinician.role != Role.CLINICIAN:
+        raise errors.WrongRole()
+    now = timezone.now()
+    invite = ClinicianInvite.objects.create(
+        clinician=clinician,
+        email=email.strip().lower(),
+        expires_at=now + timedelta(days=settings.INVITE_TTL_DAYS),
+    )
+    audit_record(
+        actor=clinician,
+        action=AuditAction.INVITE_SENT,
+        detail={"invite": str(invite.public_id)},
+    )
+    from accounts.tasks import invite_send  # tasks import services; avoid the cycle
+
+    invite_send.delay_on_commit(invite.pk)
+    return invite
+
+
+@transaction.atomic
+def invite_decide(*, invite: ClinicianInvite, patient: User, accept: bool) -> ClinicianInvite:
+    if patient.role != Role.PATIENT or invite.email.lower() != patient.email.lower():
+        raise errors.WrongRole()
+    now = timezone.now()
+    new_status = ClinicianInvite.Status.ACCEPTED if accept else ClinicianInvite.Status.DECLINED
+    claimed = ClinicianInvite.objects.filter(
+        pk=invite.pk, status=ClinicianInvite.Status.PENDING, expires_at__gt=now
+    ).update(status=new_status, decided_at=now)
+    if claimed != 1:
+        raise errors.InviteNotPending()
+    invite.refresh_from_db()
+    if accept:
+        invite.link = _link_create(
+            patient=patient, clinician=invite.clinician, source=SharingLink.Source.INVITE
+        )
+        invite.save(update_fields=["link"])
+    audit_record(
+        actor=patient,
+        action=AuditAction.INVITE_ACCEPTED if accept else AuditAction.INVITE_DECLINED,
+        subject_patient=patient,
+        detail={"invite": str(invite.public_id), "clinician": str(invite.clinician.public_id)},
+    )
+    return invite
+
+
+def share_codes_purge_expired() -> int:
+    """Delete codes that can no longer be used; they carry nothing worth keeping."""
+    deleted, _ = ShareCode.objects.filter(expires_at__lt=timezone.now()).delete()
+    if deleted:
+        logger.info("share codes purged: count=%d", deleted)
+    return deleted

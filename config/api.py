@@ -1,0 +1,95 @@
+"""What every API view shares: the one error shape, role permissions, strict input fields.
+
+Errors follow drf-standardized-errors' shape (documented in docs/api.md)::
+
+    {"type": "validation_error",
+     "errors": [{"code": "invalid_time_zone", "detail": "…", "attr": "profile.time_zone"}]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, serializers, status
+from rest_framework.fields import get_error_detail
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.errors import AccountsError
+from accounts.models import Role
+
+
+class DomainError(exceptions.APIException):
+    def __init__(self, *, detail: str, code: str, status_code: int) -> None:
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account_locked"
+    default_detail = _("Too many failed attempts. Try again later or reset your password.")
+
+
+class ApiExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, AccountsError):
+            return DomainError(detail=str(exc.message), code=exc.code, status_code=exc.status)
+        if isinstance(exc, AxesBackendPermissionDenied):
+            return LockedOut()
+        if isinstance(exc, ObjectDoesNotExist):
+            # Another person's object and a missing one look the same: 404.
+            return exceptions.NotFound()
+        if isinstance(exc, DjangoValidationError):
+            return exceptions.ValidationError(detail=get_error_detail(exc))
+        return super().convert_known_exceptions(exc)
+
+
+class IsPatient(BasePermission):
+    message = _("Only a person with MS can do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.PATIENT)
+
+
+class IsClinician(BasePermission):
+    message = _("Only a clinician can do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.CLINICIAN)
+
+
+class IsPatientOrClinician(BasePermission):
+    message = _("Only people with MS and clinicians can do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(
+            request.user.is_authenticated and request.user.role in (Role.PATIENT, Role.CLINICIAN)
+        )
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """Accepts JSON true and false only: "yes" or 1 are wrong types, not booleans."""
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """Accepts JSON numbers that are whole; "1970" (a string) or 1970.5 are wrong types."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Instruments, self-reports and scores arrive with the self-report issue."""

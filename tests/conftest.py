@@ -1,0 +1,95 @@
+"""Personas and clients shared by every test.
+
+Three people recur, as in healthchecks' tests: ``alice`` (a patient), ``bob`` (another patient,
+who should never see Alice's data) and ``charlie`` (a clinician Alice shares with). ``dana`` is a
+clinician she does not share with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import LazySettings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from tests.accounts.factories import (
+    ClinicianFactory,
+    PatientFactory,
+    ResearcherFactory,
+    SharingLinkFactory,
+    StaffFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: LazySettings) -> None:
+    # Argon2 with production costs is slow by design; tests that check hashing set it back.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(settings: LazySettings) -> Iterator[None]:
+    # Throttle and lockout counters live in the cache; each test starts with none. Without
+    # Redis, tests use a memory cache instead of the embedded default's database table.
+    if not settings.REDIS_URL:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db: Any) -> User:
+    return PatientFactory(email="alice@example.org", full_name="Alice Patient")
+
+
+@pytest.fixture
+def bob(db: Any) -> User:
+    return PatientFactory(email="bob@example.org", full_name="Bob Patient")
+
+
+@pytest.fixture
+def charlie(db: Any) -> User:
+    return ClinicianFactory(email="charlie@example.org", full_name="Dr Charlie Clinician")
+
+
+@pytest.fixture
+def dana(db: Any) -> User:
+    return ClinicianFactory(email="dana@example.org", full_name="Dr Dana Clinician")
+
+
+@pytest.fixture
+def rita(db: Any) -> User:
+    """A researcher whose sign-up staff have not approved yet."""
+    return ResearcherFactory(email="rita@example.org", full_name="Rita Researcher")
+
+
+@pytest.fixture
+def sam(db: Any) -> User:
+    return StaffFactory(email="sam@example.org", full_name="Sam Staff")
+
+
+@pytest.fixture
+def alice_shares_with_charlie(alice: User, charlie: User) -> Any:
+    return SharingLinkFactory(patient=alice, clinician=charlie)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api: APIClient) -> Any:
+    """``api_as(user)`` logs the API client in as that person (session auth)."""
+
+    def login(user: User) -> APIClient:
+        api.force_authenticate(user=None)
+        api.force_login(user)
+        return api
+
+    return login
