@@ -8,6 +8,17 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("signup/", views.home, name="signup"),
-    path("sharing/", views.home, name="sharing"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/researcher/", views.researcher_signup, name="researcher_signup"),
+    path("login/", views.AccountLoginView.as_view(), name="login"),
+    path("logout/", views.AccountLogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
+    path("consent/", views.consent, name="consent"),
+    path("sharing/", views.sharing, name="sharing"),
+    path("sharing/code/", views.share_code_create, name="share_code_create"),
+    path("sharing/redeem/", views.share_code_redeem, name="share_code_redeem"),
+    path("sharing/invites/", views.invite_create, name="invite_create"),
+    path("sharing/links/<uuid:public_id>/revoke/", views.sharing_revoke, name="sharing_revoke"),
+    path("sharing/invites/<uuid:public_id>/accept/", views.invite_accept, name="invite_accept"),
+    path("sharing/invites/<uuid:public_id>/decline/", views.invite_decline, name="invite_decline"),
 ]

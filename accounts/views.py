@@ -1,7 +1,335 @@
+"""Web pages for accounts. Thin: parse a form, call a selector or a service, render or redirect.
+
+Another person's link or invitation is a 404, exactly like a missing one (the selectors raise
+DoesNotExist); a page for another role is a 403.
+"""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import wraps
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts import errors, forms, selectors, services
+from accounts.consent_texts import CURRENT_VERSION, consent_text
+from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink, User
+
+View = Callable[..., HttpResponse]
+
+# Sign-up logs the new person in directly; django-axes only guards password checks.
+SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Anonymous visitors go to the login page; people of another role get a 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if _user(request).role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+def _is_throttled(request: HttpRequest, scope: str) -> bool:
+    """Apply the API's rate for ``scope`` (same cache keys), so a web form is no way around it."""
+    throttle = ScopedRateThrottle()
+    return not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope))  # type: ignore[arg-type]
+
+
+# --- Home, sign-up, login -------------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("MS Symptom Tracker")
+    if not request.user.is_authenticated:
+        return render(request, "accounts/home_anonymous.html")
+    user = _user(request)
+    context: dict[str, Any] = {}
+    if user.role == Role.CLINICIAN:
+        context["patients"] = selectors.clinician_patients(clinician=user).order_by(
+            "full_name", "email"
+        )
+    elif user.role == Role.RESEARCHER:
+        context["researcher_profile"] = user.researcher_profile
+    return render(request, f"accounts/home_{user.role}.html", context)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    if request.method != "POST":
+        form = forms.PatientSignUpForm()
+    else:
+        form = forms.PatientSignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.patient_sign_up(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                    profile=form.profile_data(),
+                )
+            except errors.EmailTaken as error:
+                form.add_error("email", str(error.message))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                login(request, user, backend=SIGN_UP_BACKEND)
+                messages.success(request, _("Welcome. Your account is ready."))
+                return redirect("accounts:home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def researcher_signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    if request.method != "POST":
+        form = forms.ResearcherSignUpForm()
+    else:
+        form = forms.ResearcherSignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.researcher_sign_up(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                    institution=form.cleaned_data["institution"],
+                    purpose=form.cleaned_data["purpose"],
+                )
+            except errors.EmailTaken as error:
+                form.add_error("email", str(error.message))
+            else:
+                # Logged in, but with nothing to see until staff approve the application.
+                login(request, user, backend=SIGN_UP_BACKEND)
+                messages.success(
+                    request, _("Thank you. Your application is waiting for approval by staff.")
+                )
+                return redirect("accounts:home")
+    return render(request, "accounts/researcher_signup.html", {"form": form})
+
+
+class AccountLoginView(LoginView):
+    """Django's login view: its form calls authenticate() with the request, as django-axes
+    requires to count failed attempts per email and address."""
+
+    template_name = "accounts/login.html"
+    authentication_form = forms.LoginForm
+    redirect_authenticated_user = True
+
+
+class AccountLogoutView(LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You are logged out."))
+        return response
+
+
+# --- Profile and consent --------------------------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form_class: type[forms.NameForm | forms.PatientProfileForm] = forms.NameForm
+    initial: dict[str, Any] = {"full_name": user.full_name}
+    if user.is_patient:
+        form_class = forms.PatientProfileForm
+        initial.update(forms.ProfileForm.initial_from(user.patient_profile))
+    if request.method != "POST":
+        form = form_class(initial=initial)
+    else:
+        form = form_class(request.POST, initial=initial)
+        if form.is_valid():
+            try:
+                with transaction.atomic():  # the name and the profile change together or not at all
+                    if "full_name" in form.changed_data:
+                        services.user_update(user=user, full_name=form.cleaned_data["full_name"])
+                    if isinstance(form, forms.ProfileForm):
+                        changed = form.profile_data(changed_only=True)
+                        if changed:
+                            services.profile_update(user=user, actor=user, data=changed)
+            except ValidationError as error:
+                user.refresh_from_db()
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@role_required(Role.PATIENT)
+def consent(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    purpose = ConsentPurpose.RESEARCH
+    if request.method == "POST":
+        form = forms.ConsentForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse(_("Choose to grant or to withdraw consent."), status=400)
+        services.consent_set(user=user, purpose=purpose, granted=form.granted)
+        if form.granted:
+            messages.success(request, _("Thank you. You have agreed to research use."))
+        else:
+            messages.success(
+                request,
+                _("You have withdrawn your consent. Your data is left out of new research tables."),
+            )
+        return redirect("accounts:consent")
+    history = list(selectors.consent_history(user=user, purpose=purpose))
+    open_consent = next((c for c in history if c.withdrawn_at is None), None)
+    version = open_consent.text_version if open_consent else CURRENT_VERSION[purpose]
+    context = {
+        "open_consent": open_consent,
+        "consent_text": consent_text(purpose, version),
+        "text_version": version,
+        "history": history,
+    }
+    return render(request, "accounts/consent.html", context)
+
+
+# --- Sharing --------------------------------------------------------------------------------
+
+SHARING_ROLES = (Role.PATIENT, Role.CLINICIAN)
+
+
+def _sharing_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    user = _user(request)
+    context: dict[str, Any] = {
+        "links": selectors.sharing_link_list(user=user),
+        "invites": selectors.invite_list(user=user),
+        "now": timezone.now(),
+    }
+    if user.is_clinician:
+        context["redeem_form"] = forms.RedeemForm(auto_id="redeem_%s")
+        context["invite_form"] = forms.InviteForm(auto_id="invite_%s")
+    context.update(extra)
+    return render(request, "accounts/sharing.html", context, status=status)
+
+
+@role_required(*SHARING_ROLES)
+def sharing(request: HttpRequest) -> HttpResponse:
+    return _sharing_page(request)
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def share_code_create(request: HttpRequest) -> HttpResponse:
+    # Shown in this response only: the code is never stored in plain form, not even in a message.
+    code, share_code = services.share_code_create(patient=_user(request))
+    return _sharing_page(request, share_code=code, share_code_expires_at=share_code.expires_at)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def share_code_redeem(request: HttpRequest) -> HttpResponse:
+    form = forms.RedeemForm(request.POST, auto_id="redeem_%s")
+    if not form.is_valid():
+        return _sharing_page(request, redeem_form=form)
+    if _is_throttled(request, "share_redeem"):
+        form.add_error(None, _("Too many codes tried in a short time. Wait a minute, then retry."))
+        return _sharing_page(request, redeem_form=form, status=429)
+    try:
+        link = services.share_code_redeem(clinician=_user(request), code=form.cleaned_data["code"])
+    except errors.ShareCodeInvalid as error:
+        form.add_error("code", str(error.message))
+        return _sharing_page(request, redeem_form=form)
+    messages.success(
+        request,
+        _("%(name)s now shares their data with you.") % {"name": link.patient.get_full_name()},
+    )
+    return redirect("accounts:sharing")
+
+
+INVITE_SENT_MESSAGE = gettext_lazy(
+    "If this address belongs to a patient or they sign up, they will see your invitation."
+)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def invite_create(request: HttpRequest) -> HttpResponse:
+    form = forms.InviteForm(request.POST, auto_id="invite_%s")
+    if not form.is_valid():
+        return _sharing_page(request, invite_form=form)
+    if _is_throttled(request, "invite"):
+        form.add_error(None, _("Too many invitations sent in a short time. Try again later."))
+        return _sharing_page(request, invite_form=form, status=429)
+    services.invite_create(clinician=_user(request), email=form.cleaned_data["email"])
+    # The same words whether or not the address has an account: no way to probe who is here.
+    messages.success(request, INVITE_SENT_MESSAGE)
+    return redirect("accounts:sharing")
+
+
+@require_POST
+@role_required(*SHARING_ROLES)
+def sharing_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = _user(request)
+    try:
+        link = selectors.sharing_link_get(user=user, public_id=public_id)
+    except SharingLink.DoesNotExist:
+        raise Http404 from None
+    services.sharing_link_revoke(link=link, by=user)
+    if user.is_patient:
+        text = _("You stopped sharing with %(name)s.") % {"name": link.clinician.get_full_name()}
+    else:
+        text = _("You no longer see the data of %(name)s.") % {"name": link.patient.get_full_name()}
+    messages.success(request, text)
+    return redirect("accounts:sharing")
+
+
+def _invite_decide(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpResponse:
+    user = _user(request)
+    try:
+        invite = selectors.invite_get(user=user, public_id=public_id)
+    except ClinicianInvite.DoesNotExist:
+        raise Http404 from None
+    name = invite.clinician.get_full_name()
+    try:
+        services.invite_decide(invite=invite, patient=user, accept=accept)
+    except errors.InviteNotPending as error:
+        messages.error(request, str(error.message))
+        return redirect("accounts:sharing")
+    if accept:
+        text = _("You now share your data with %(name)s. You can stop at any time.")
+    else:
+        text = _("You declined the invitation from %(name)s.")
+    messages.success(request, text % {"name": name})
+    return redirect("accounts:sharing")
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def invite_accept(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _invite_decide(request, public_id, accept=True)
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def invite_decline(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _invite_decide(request, public_id, accept=False)

@@ -1,0 +1,275 @@
+"""Web forms for accounts. They validate input and hand clean values to ``accounts.services``;
+they never write to the database themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.models import (
+    MSType,
+    PatientProfile,
+    Sex,
+    User,
+    available_time_zones,
+    validate_past_year,
+    validate_time_zone,
+)
+from accounts.services import PROFILE_FIELDS
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    # A callable, so the names follow the language of each request.
+    return [("", _("Not set")), *((code, name) for code, name in countries)]
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in sorted(available_time_zones())]
+
+
+class YearInput(forms.TextInput):
+    """A year typed as text with a numeric keyboard: number inputs change value on scroll and
+    announce poorly in some screen readers."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            {"inputmode": "numeric", "pattern": "[0-9]*", "size": "4", **(attrs or {})}
+        )
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A select of IANA zones whose error for an unknown zone is the model's clearer one."""
+
+    default_validators = [validate_time_zone]
+
+    def valid_value(self, value: Any) -> bool:
+        return True  # validate_time_zone (run next) explains the problem better
+
+
+class ProfileForm(forms.Form):
+    """The patient profile fields, all optional apart from the time zone and language."""
+
+    birth_year = forms.IntegerField(
+        label=_("Year of birth (optional)"),
+        required=False,
+        validators=[validate_past_year],
+        widget=YearInput(attrs={"autocomplete": "bday-year"}),
+        help_text=_("For example, 1968."),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex (optional)"),
+        choices=Sex.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    ms_type = forms.ChoiceField(
+        label=_("Type of MS (optional)"),
+        choices=MSType.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    diagnosis_year = forms.IntegerField(
+        label=_("Year of diagnosis (optional)"),
+        required=False,
+        validators=[validate_past_year],
+        widget=YearInput(),
+        help_text=_("The year you were told you have MS."),
+    )
+    country = forms.ChoiceField(
+        label=_("Country (optional)"),
+        choices=_country_choices,
+        required=False,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    time_zone = TimeZoneField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        initial="UTC",
+        help_text=_("Reminders are sent at the time you choose in this time zone."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="en")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("language"):
+            language = (get_language() or "en").split("-")[0]
+            if language in dict(settings.LANGUAGES):
+                self.fields["language"].initial = language
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        birth, diagnosis = cleaned.get("birth_year"), cleaned.get("diagnosis_year")
+        if birth is not None and diagnosis is not None and diagnosis < birth:
+            self.add_error(
+                "diagnosis_year", _("The year of diagnosis cannot be before the year of birth.")
+            )
+        return cleaned
+
+    def profile_data(self, *, changed_only: bool = False) -> dict[str, Any]:
+        names = self.changed_data if changed_only else list(self.fields)
+        return {name: self.cleaned_data[name] for name in names if name in PROFILE_FIELDS}
+
+    @staticmethod
+    def initial_from(profile: PatientProfile) -> dict[str, Any]:
+        return {
+            "birth_year": profile.birth_year,
+            "sex": profile.sex,
+            "ms_type": profile.ms_type,
+            "diagnosis_year": profile.diagnosis_year,
+            "country": profile.country.code or "",
+            "time_zone": profile.time_zone,
+            "language": profile.language,
+        }
+
+
+class NewPasswordMixin(forms.Form):
+    """Email, name and a password typed twice, checked against the site's password rules."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters. A few unrelated words are easy to remember."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Type the same password again, to be sure it has no typing mistake."),
+    )
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            # An unsaved user lets the similarity rule compare the password with name and email.
+            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, user=candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PatientSignUpForm(NewPasswordMixin, ProfileForm):
+    field_order = [
+        "email",
+        "full_name",
+        "password1",
+        "password2",
+        "birth_year",
+        "sex",
+        "ms_type",
+        "diagnosis_year",
+        "country",
+        "time_zone",
+        "language",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # A small script may preselect the browser's zone; the select works without it.
+            self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = True
+
+
+class ResearcherSignUpForm(NewPasswordMixin):
+    institution = forms.CharField(
+        label=_("Institution"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    purpose = forms.CharField(
+        label=_("What do you intend to study?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Staff read this when they decide on your application."),
+    )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form (it passes the request to authenticate(), which django-axes needs),
+    with the email wording people expect."""
+
+    error_messages = {
+        "invalid_login": _("The email or password is not correct."),
+        "inactive": _("This account is not active."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = _("Email")
+        username.widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True, "maxlength": 254}
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class NameForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class PatientProfileForm(NameForm, ProfileForm):
+    field_order = ["full_name"]
+
+
+class ConsentForm(forms.Form):
+    DECISIONS = (("grant", _("Grant")), ("withdraw", _("Withdraw")))
+
+    decision = forms.ChoiceField(choices=DECISIONS)
+
+    @property
+    def granted(self) -> bool:
+        return bool(self.cleaned_data["decision"] == "grant")
+
+
+class RedeemForm(forms.Form):
+    code = forms.CharField(
+        label=_("Share code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "code-input",
+            }
+        ),
+        help_text=_("The 8-character code the person gave you, for example 7K3M-9QX2."),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Patient's email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
