@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +35,7 @@ class UserCreationForm(forms.ModelForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "full_name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
@@ -88,9 +89,12 @@ class ResearcherProfileAdmin(admin.ModelAdmin[ResearcherProfile]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[ResearcherProfile], ok: bool) -> None:
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[ResearcherProfile], ok: bool
+    ) -> None:
         staff = request.user
-        assert isinstance(staff, User)
+        if not isinstance(staff, User):  # the admin only serves logged-in staff
+            raise PermissionDenied
         for profile in queryset.select_related("user"):
             services.researcher_decide(researcher=profile.user, staff=staff, approve=ok)
         messages.success(request, _("%(count)d researcher(s) updated.") % {"count": len(queryset)})

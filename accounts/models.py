@@ -129,7 +129,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -316,9 +316,7 @@ class SharingLink(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="links_as_patient")
-    clinician = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="links_as_clinician"
-    )
+    clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="links_as_clinician")
     source = models.CharField(max_length=16, choices=Source.choices)
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)

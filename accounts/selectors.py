@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -12,11 +14,8 @@ def consent_history(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> Qu
     return Consent.objects.filter(user=user, purpose=purpose).order_by("-granted_at")
 
 
-def sharing_link_list(*, user: User) -> QuerySet[SharingLink]:
-    """Active links the person is a party to: as patient or as clinician."""
-    links = SharingLink.objects.filter(revoked_at__isnull=True).select_related(
-        "patient", "clinician"
-    )
+def _own_links(*, user: User) -> QuerySet[SharingLink]:
+    links = SharingLink.objects.select_related("patient", "clinician")
     if user.role == Role.PATIENT:
         return links.filter(patient=user)
     if user.role == Role.CLINICIAN:
@@ -24,9 +23,16 @@ def sharing_link_list(*, user: User) -> QuerySet[SharingLink]:
     return links.none()
 
 
-def sharing_link_get(*, user: User, public_id: object) -> SharingLink:
-    """An active link of the person's own; anything else raises SharingLink.DoesNotExist."""
-    return sharing_link_list(user=user).get(public_id=public_id)
+def sharing_link_list(*, user: User) -> QuerySet[SharingLink]:
+    """Active links the person is a party to: as patient or as clinician."""
+    return _own_links(user=user).filter(revoked_at__isnull=True)
+
+
+def sharing_link_get(*, user: User, public_id: UUID | str) -> SharingLink:
+    """A link of the person's own, active or already revoked (so that revoking twice, after a
+    double click or a retried request, is not an error). Anything else raises
+    SharingLink.DoesNotExist."""
+    return _own_links(user=user).get(public_id=public_id)
 
 
 def clinician_patients(*, clinician: User) -> QuerySet[User]:
@@ -59,5 +65,5 @@ def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
     return invites.none()
 
 
-def invite_get(*, user: User, public_id: object) -> ClinicianInvite:
+def invite_get(*, user: User, public_id: UUID | str) -> ClinicianInvite:
     return invite_list(user=user).get(public_id=public_id)

@@ -100,6 +100,7 @@ def profile_update(*, user: User, actor: User, data: dict[str, Any]) -> PatientP
         setattr(profile, field, value)
     profile.full_clean()
     profile.save()
+    user.patient_profile = profile  # callers holding `user` see the new values
     audit_record(
         actor=actor,
         action=AuditAction.PROFILE_UPDATED,
@@ -181,7 +182,7 @@ def _hash_code(code: str) -> str:
 def normalize_share_code(raw: str) -> str:
     """Accept what people type: any case, spaces or dashes, and O/I/L mistaken for 0/1."""
     cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def format_share_code(code: str) -> str:
@@ -296,7 +297,7 @@ def invite_create(*, clinician: User, email: str) -> ClinicianInvite:
     )
     from accounts.tasks import invite_send  # tasks import services; avoid the cycle
 
-    invite_send.delay_on_commit(invite.pk)
+    invite_send.delay_on_commit(invite.pk)  # type: ignore[attr-defined]  # DjangoTask, untyped
     return invite
 
 

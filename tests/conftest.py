@@ -85,11 +85,37 @@ def api() -> APIClient:
 
 @pytest.fixture
 def api_as(api: APIClient) -> Any:
-    """``api_as(user)`` logs the API client in as that person (session auth)."""
+    """``api_as(user)`` makes the API client act as that person. Authentication itself (tokens,
+    sessions, lockout) has its own tests; this keeps frozen-clock tests free of session expiry."""
 
     def login(user: User) -> APIClient:
-        api.force_authenticate(user=None)
-        api.force_login(user)
+        api.force_authenticate(user=user)
         return api
 
     return login
+
+
+@pytest.fixture
+def services() -> None:
+    """Real PostgreSQL and Redis, or skip; with REQUIRE_SERVICES=1 (CI) their absence fails."""
+    import os
+
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    problems = []
+    if connection.vendor != "postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at REDIS_URL does not answer ({exc.__class__.__name__})")
+    if problems:
+        message = "service-backed test: " + "; ".join(problems)
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -41,7 +41,7 @@ class ProfileSerializer(serializers.Serializer[PatientProfile]):
     diagnosis_year = StrictIntegerField(
         allow_null=True, required=False, validators=[validate_past_year]
     )
-    country = CountryField(allow_blank=True, required=False)
+    country = CountryField(allow_blank=True, required=False)  # type: ignore[no-untyped-call]
     time_zone = serializers.CharField(
         max_length=64, required=False, validators=[validate_time_zone]
     )
@@ -69,7 +69,7 @@ class MeOut(serializers.Serializer[User]):
     def get_profile(self, user: User) -> dict[str, Any] | None:
         if not user.is_patient:
             return None
-        return ProfileSerializer(user.patient_profile).data  # type: ignore[return-value]
+        return ProfileSerializer(user.patient_profile).data
 
 
 class MeIn(serializers.Serializer[User]):
@@ -121,7 +121,7 @@ class SharingLinkOut(serializers.Serializer[SharingLink]):
     id = serializers.UUIDField(source="public_id")
     patient = PersonOut()
     clinician = PersonOut()
-    source = serializers.CharField()
+    created_via = serializers.CharField(source="source", help_text="code, invite or demo")
     created_at = serializers.DateTimeField()
 
 

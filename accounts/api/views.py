@@ -8,8 +8,9 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +24,8 @@ from config.api import IsClinician, IsPatient, IsPatientOrClinician
 
 def _user(request: Request) -> User:
     user = request.user
-    assert isinstance(user, User)  # every view below requires authentication
+    if not isinstance(user, User):  # every view below requires authentication
+        raise NotAuthenticated()
     return user
 
 
@@ -33,12 +35,11 @@ class TokenView(APIView):
     permission_classes = (AllowAny,)
     throttle_scope = "auth"
 
-    def get_permissions(self) -> list[Any]:
-        from rest_framework.permissions import IsAuthenticated
-
+    def get_permissions(self) -> list[BasePermission]:
+        # Anyone may ask for a token; only its holder may revoke it.
         if self.request.method == "DELETE":
             return [IsAuthenticated()]
-        return super().get_permissions()
+        return [AllowAny()]
 
     @extend_schema(request=s.TokenIn, responses={200: s.TokenOut}, auth=[])
     def post(self, request: Request) -> Response:
@@ -150,7 +151,7 @@ class SharingLinkListView(GenericAPIView[Any]):
 
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.SharingLinkOut(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class SharingLinkDetailView(APIView):
@@ -177,7 +178,7 @@ class InviteListCreateView(GenericAPIView[Any]):
 
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.InviteOut(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=s.InviteIn, responses={201: s.InviteOut})
     def post(self, request: Request) -> Response:

@@ -1,0 +1,49 @@
+# The two commands a newcomer needs are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# make run is a development server: DEBUG on unless the caller says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: run test lint typecheck schema clean services-check
+
+$(VENV)/.installed-local: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[local]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-local
+
+## Set up and start web, Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
+run: $(VENV)/.installed-local
+	mkdir -p var/celery/queue var/celery/processed var/mail
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py createcachetable
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
+
+## Run the whole test suite (SQLite by default; PostgreSQL and Redis with DATABASE_URL, REDIS_URL).
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+## Lint, format check and migration check, as CI runs them.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+typecheck: $(VENV)/.installed-dev
+	DEBUG=1 $(BIN)/mypy config accounts symptoms
+
+## Regenerate the committed OpenAPI schema (docs/openapi.yaml); a test checks it is current.
+schema: $(VENV)/.installed-dev
+	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
