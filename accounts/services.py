@@ -55,15 +55,24 @@ def audit_record(
 # --- Accounts -------------------------------------------------------------------------------
 
 
+def _user_create(*, email: str, password: str, role: Role, full_name: str) -> User:
+    if User.objects.filter(email__iexact=email).exists():
+        raise errors.EmailTaken()
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, role=role, full_name=full_name
+            )
+    except IntegrityError:
+        # Someone signed up with the same email between the check and the insert.
+        raise errors.EmailTaken() from None
+
+
 @transaction.atomic
 def patient_sign_up(
     *, email: str, password: str, full_name: str = "", profile: dict[str, Any] | None = None
 ) -> User:
-    if User.objects.filter(email__iexact=email).exists():
-        raise errors.EmailTaken()
-    user = User.objects.create_user(
-        email=email, password=password, role=Role.PATIENT, full_name=full_name
-    )
+    user = _user_create(email=email, password=password, role=Role.PATIENT, full_name=full_name)
     if profile:
         profile_update(user=user, actor=user, data=profile)
     return user
@@ -73,11 +82,7 @@ def patient_sign_up(
 def researcher_sign_up(
     *, email: str, password: str, full_name: str, institution: str, purpose: str
 ) -> User:
-    if User.objects.filter(email__iexact=email).exists():
-        raise errors.EmailTaken()
-    user = User.objects.create_user(
-        email=email, password=password, role=Role.RESEARCHER, full_name=full_name
-    )
+    user = _user_create(email=email, password=password, role=Role.RESEARCHER, full_name=full_name)
     ResearcherProfile.objects.filter(user=user).update(institution=institution, purpose=purpose)
     return user
 
