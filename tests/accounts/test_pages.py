@@ -726,3 +726,19 @@ def test_it_lets_only_clinicians_send_invitations(client: Client, alice: User) -
     response = client.post(reverse("accounts:invite_create"), {"email": "bob@example.org"})
     assert response.status_code == 403
     assert not ClinicianInvite.objects.exists()
+
+
+def test_a_patients_profile_language_wins_over_the_browsers(client: Client, alice: User) -> None:
+    services.profile_update(user=alice, actor=alice, data={"language": "fr"})
+    client.force_login(alice)
+
+    response = client.get(reverse("accounts:home"), HTTP_ACCEPT_LANGUAGE="de")
+
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr"' in response.content.decode()
+
+
+def test_visitors_get_the_browsers_language(client: Client) -> None:
+    response = client.get(reverse("accounts:home"), HTTP_ACCEPT_LANGUAGE="it")
+
+    assert response["Content-Language"] == "it"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from accounts.models import Role
+
+
+class ProfileLanguageMiddleware:
+    """A logged-in patient's chosen language wins over the browser's Accept-Language.
+
+    Runs after LocaleMiddleware and AuthenticationMiddleware. API clients that use tokens are
+    authenticated later, inside DRF, so they choose with Accept-Language as usual.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.role == Role.PATIENT:
+            language = user.patient_profile.language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
