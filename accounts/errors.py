@@ -9,10 +9,12 @@ class AccountsError(Exception):
     code = "error"
     message = _("The request could not be completed.")
     status = 400
+    field = "non_field_errors"  # the input field at fault, for 400 errors
 
 
 class EmailTaken(AccountsError):
     code = "email_taken"
+    field = "email"
     message = _("An account with this email address already exists.")
 
 
@@ -24,6 +26,7 @@ class WrongRole(AccountsError):
 
 class ShareCodeInvalid(AccountsError):
     code = "share_code_invalid"
+    field = "code"
     message = _("This code is not valid. Codes work once and expire; ask for a new one.")
 
 

@@ -54,9 +54,8 @@ def available_time_zones() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in available_time_zones():
         raise ValidationError(
-            _("%(value)s is not a known time zone; use an IANA name such as Europe/Rome."),
+            _("This is not a known time zone; use an IANA name such as Europe/Rome."),
             code="invalid_time_zone",
-            params={"value": value},
         )
 
 
@@ -73,9 +72,8 @@ def validate_past_year(value: int) -> None:
 def validate_language(value: str) -> None:
     if value not in dict(settings.LANGUAGES):
         raise ValidationError(
-            _("%(value)s is not a supported language."),
+            _("This language is not supported."),
             code="invalid_language",
-            params={"value": value},
         )
 
 

@@ -40,6 +40,9 @@ class LockedOut(exceptions.APIException):
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, AccountsError):
+            if exc.status == status.HTTP_400_BAD_REQUEST:
+                # Bad input, like any other: a validation error naming the field at fault.
+                return exceptions.ValidationError({exc.field: [str(exc.message)]}, code=exc.code)
             return DomainError(detail=str(exc.message), code=exc.code, status_code=exc.status)
         if isinstance(exc, AxesBackendPermissionDenied):
             return LockedOut()

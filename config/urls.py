@@ -16,3 +16,5 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("", include("accounts.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"

@@ -34,12 +34,12 @@ class ProfileSerializer(serializers.Serializer[PatientProfile]):
     """Both the profile's output and its PATCH input (every field optional)."""
 
     birth_year = StrictIntegerField(
-        allow_null=True, required=False, validators=[validate_past_year]
+        allow_null=True, required=False, min_value=1900, validators=[validate_past_year]
     )
     sex = serializers.ChoiceField(choices=Sex.choices, allow_blank=True, required=False)
     ms_type = serializers.ChoiceField(choices=MSType.choices, allow_blank=True, required=False)
     diagnosis_year = StrictIntegerField(
-        allow_null=True, required=False, validators=[validate_past_year]
+        allow_null=True, required=False, min_value=1900, validators=[validate_past_year]
     )
     country = CountryField(allow_blank=True, required=False)  # type: ignore[no-untyped-call]
     time_zone = serializers.CharField(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.consent_texts import CURRENT_VERSION
-from accounts.models import ConsentPurpose, User
+from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink, User
 from config.api import IsClinician, IsPatient, IsPatientOrClinician
 
 
@@ -29,6 +31,8 @@ def _user(request: Request) -> User:
     return user
 
 
+@extend_validation_errors(["invalid_credentials"], field_name="non_field_errors", methods=["post"])
+@extend_validation_errors(["no_token"], field_name="non_field_errors", methods=["delete"])
 class TokenView(APIView):
     """Exchange email and password for an API token, or revoke the token in use."""
 
@@ -69,6 +73,14 @@ class TokenView(APIView):
         )
 
 
+@extend_validation_errors(["invalid_time_zone"], field_name="profile.time_zone", methods=["patch"])
+@extend_validation_errors(["invalid_year"], field_name="profile.birth_year", methods=["patch"])
+@extend_validation_errors(
+    ["invalid_year", "diagnosis_before_birth"],
+    field_name="profile.diagnosis_year",
+    methods=["patch"],
+)
+@extend_validation_errors(["no_profile", "null"], field_name="profile", methods=["patch"])
 class MeView(APIView):
     @extend_schema(responses={200: s.MeOut})
     def get(self, request: Request) -> Response:
@@ -128,6 +140,7 @@ class ShareCodeCreateView(APIView):
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
+@extend_validation_errors(["share_code_invalid"], field_name="code", methods=["post"])
 class ShareCodeRedeemView(APIView):
     permission_classes = (IsClinician,)
     throttle_scope = "share_redeem"
@@ -142,16 +155,12 @@ class ShareCodeRedeemView(APIView):
         return Response(s.SharingLinkOut(link).data, status=status.HTTP_201_CREATED)
 
 
-class SharingLinkListView(GenericAPIView[Any]):
+class SharingLinkListView(ListAPIView[SharingLink]):
     permission_classes = (IsPatientOrClinician,)
     serializer_class = s.SharingLinkOut
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[SharingLink]:
         return selectors.sharing_link_list(user=_user(self.request))
-
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class SharingLinkDetailView(APIView):
@@ -165,7 +174,7 @@ class SharingLinkDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InviteListCreateView(GenericAPIView[Any]):
+class InviteListCreateView(ListAPIView[ClinicianInvite]):
     permission_classes = (IsPatientOrClinician,)
     serializer_class = s.InviteOut
 
@@ -173,12 +182,8 @@ class InviteListCreateView(GenericAPIView[Any]):
         self.throttle_scope = "invite" if self.request.method == "POST" else ""
         return super().get_throttles()
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[ClinicianInvite]:
         return selectors.invite_list(user=_user(self.request))
-
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=s.InviteIn, responses={201: s.InviteOut})
     def post(self, request: Request) -> Response:
@@ -190,6 +195,7 @@ class InviteListCreateView(GenericAPIView[Any]):
         return Response(s.InviteOut(invite).data, status=status.HTTP_201_CREATED)
 
 
+@extend_validation_errors(["invite_not_pending"], field_name="non_field_errors", methods=["post"])
 class InviteDecisionView(APIView):
     permission_classes = (IsPatient,)
     accept = True

@@ -276,7 +276,16 @@ class TestSharing:
         response = api_as(charlie).post("/api/v1/sharing/redeem/", {"code": "ZZZZ-ZZZZ"})
 
         assert response.status_code == 400
-        assert response.json()["errors"][0]["code"] == "share_code_invalid"
+        assert response.json() == {
+            "type": "validation_error",
+            "errors": [
+                error(
+                    "share_code_invalid",
+                    "This code is not valid. Codes work once and expire; ask for a new one.",
+                    "code",
+                )
+            ],
+        }
 
     def test_a_patient_cannot_redeem(self, api_as: Any, alice: User, bob: User) -> None:
         code = services.share_code_create(patient=alice)[0]
@@ -407,3 +416,13 @@ def test_ids_are_public_uuids_not_sequential_keys(api_as: Any, charlie: User) ->
 
     assert body["results"][0]["id"] == str(link.public_id)
     assert str(link.pk) not in {body["results"][0]["id"], body["results"][0]["patient"]["id"]}
+
+
+def test_a_malformed_id_in_a_path_gets_the_api_404_shape(api_as: Any, alice: User) -> None:
+    response = api_as(alice).post("/api/v1/sharing/invites/not-a-uuid/accept/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [error("not_found", "Not found.", None)],
+    }
