@@ -1,0 +1,62 @@
+"""Every API response, for generated valid and invalid requests, matches the OpenAPI schema.
+
+Schemathesis generates requests from the schema and checks status codes, content types,
+headers and bodies against it, and that nothing answers with a 5xx. Two checks are left out on
+purpose: ``positive_data_acceptance`` (a schema-valid string is not always a real time zone or a
+live share code) and ``negative_data_rejection`` (unknown query parameters are ignored, as DRF
+does everywhere).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from knox.models import AuthToken
+from schemathesis import checks
+
+from accounts.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+EXCLUDED = [checks.positive_data_acceptance, checks.negative_data_rejection]
+
+
+# The committed reference, which test_api_schema.py keeps identical to what the code serves;
+# requests go to the app in this process.
+schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml").exclude(
+    path="/api/v1/auth/token/"  # exchanging passwords is covered in test_api.py
+)
+schema.app = get_wsgi_application()
+
+
+def call(case: Any, user: User) -> None:
+    _, token = AuthToken.objects.create(user=user)
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_it_answers_a_patient_as_documented(case: Any, alice: User) -> None:
+    call(case, alice)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_it_answers_a_clinician_as_documented(
+    case: Any, charlie: User, alice_shares_with_charlie: Any
+) -> None:
+    call(case, charlie)
