@@ -9,12 +9,15 @@ does everywhere).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 from schemathesis import checks
@@ -31,6 +34,17 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml").exclude(
     path="/api/v1/auth/token/"  # exchanging passwords is covered in test_api.py
 )
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    # Django's test client does this too: the WSGI handler would otherwise close the
+    # connection that holds the test's transaction at the end of every request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def call(case: Any, user: User) -> None:
