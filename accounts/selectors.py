@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.consent_texts import CURRENT_VERSION, consent_text
 from accounts.models import ClinicianInvite, Consent, ConsentPurpose, Role, SharingLink, User
 
 
 def consent_history(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> QuerySet[Consent]:
     return Consent.objects.filter(user=user, purpose=purpose).order_by("-granted_at")
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Where a person stands on one purpose, with the words their answer refers to."""
+
+    open_consent: Consent | None
+    text_version: str
+    text: str
+    history: list[Consent]
+
+    @property
+    def granted(self) -> bool:
+        return self.open_consent is not None
+
+    @property
+    def granted_at(self) -> datetime | None:
+        return self.open_consent.granted_at if self.open_consent else None
+
+
+def consent_state(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> ConsentState:
+    """One query. The wording is the one agreed to while consent is open, else the current one."""
+    history = list(consent_history(user=user, purpose=purpose))
+    open_consent = next((c for c in history if c.withdrawn_at is None), None)
+    version = (
+        open_consent.text_version if open_consent else CURRENT_VERSION[ConsentPurpose(purpose)]
+    )
+    return ConsentState(
+        open_consent=open_consent,
+        text_version=version,
+        text=consent_text(purpose, version),
+        history=history,
+    )
 
 
 def _own_links(*, user: User) -> QuerySet[SharingLink]:

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import errors, forms, selectors, services
-from accounts.consent_texts import CURRENT_VERSION, consent_text
 from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink, User
 
 View = Callable[..., HttpResponse]
@@ -201,16 +200,8 @@ def consent(request: HttpRequest) -> HttpResponse:
                 _("You have withdrawn your consent. Your data is left out of new research tables."),
             )
         return redirect("accounts:consent")
-    history = list(selectors.consent_history(user=user, purpose=purpose))
-    open_consent = next((c for c in history if c.withdrawn_at is None), None)
-    version = open_consent.text_version if open_consent else CURRENT_VERSION[purpose]
-    context = {
-        "open_consent": open_consent,
-        "consent_text": consent_text(purpose, version),
-        "text_version": version,
-        "history": history,
-    }
-    return render(request, "accounts/consent.html", context)
+    state = selectors.consent_state(user=user, purpose=purpose)
+    return render(request, "accounts/consent.html", {"state": state})
 
 
 # --- Sharing --------------------------------------------------------------------------------

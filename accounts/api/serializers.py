@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from accounts.consent_texts import consent_text
 from accounts.models import (
     ClinicianInvite,
     Consent,
@@ -90,18 +89,6 @@ class ConsentOut(serializers.Serializer[Any]):
     text = serializers.CharField(help_text="The consent wording, in the person's language.")
     granted_at = serializers.DateTimeField(allow_null=True)
     history = ConsentHistoryOut(many=True)
-
-    @staticmethod
-    def build(*, history: list[Consent], current_version: str) -> dict[str, Any]:
-        open_consent = next((c for c in history if c.withdrawn_at is None), None)
-        version = open_consent.text_version if open_consent else current_version
-        return {
-            "granted": open_consent is not None,
-            "text_version": version,
-            "text": consent_text("research", version),
-            "granted_at": open_consent.granted_at if open_consent else None,
-            "history": history,
-        }
 
 
 class ConsentIn(serializers.Serializer[Any]):

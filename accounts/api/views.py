@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
-from accounts.consent_texts import CURRENT_VERSION
 from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink, User
 from config.api import IsClinician, IsPatient, IsPatientOrClinician
 
@@ -109,15 +108,10 @@ class MeView(APIView):
 class ResearchConsentView(APIView):
     permission_classes = (IsPatient,)
 
-    def _state(self, user: User) -> dict[str, Any]:
-        history = list(selectors.consent_history(user=user, purpose=ConsentPurpose.RESEARCH))
-        return s.ConsentOut.build(
-            history=history, current_version=CURRENT_VERSION[ConsentPurpose.RESEARCH]
-        )
-
     @extend_schema(responses={200: s.ConsentOut})
     def get(self, request: Request) -> Response:
-        return Response(s.ConsentOut(self._state(_user(request))).data)
+        state = selectors.consent_state(user=_user(request), purpose=ConsentPurpose.RESEARCH)
+        return Response(s.ConsentOut(state).data)
 
     @extend_schema(request=s.ConsentIn, responses={200: s.ConsentOut})
     def put(self, request: Request) -> Response:
@@ -127,7 +121,8 @@ class ResearchConsentView(APIView):
         services.consent_set(
             user=user, purpose=ConsentPurpose.RESEARCH, granted=data.validated_data["granted"]
         )
-        return Response(s.ConsentOut(self._state(user)).data)
+        state = selectors.consent_state(user=user, purpose=ConsentPurpose.RESEARCH)
+        return Response(s.ConsentOut(state).data)
 
 
 class ShareCodeCreateView(APIView):
