@@ -24,6 +24,12 @@ class WrongRole(AccountsError):
     status = 403
 
 
+class NoProfile(AccountsError):
+    code = "no_profile"
+    message = _("Only people with MS have a profile.")
+    field = "profile"
+
+
 class ShareCodeInvalid(AccountsError):
     code = "share_code_invalid"
     field = "code"

@@ -88,9 +88,17 @@ def researcher_sign_up(
 
 
 @transaction.atomic
-def user_update(*, user: User, full_name: str) -> User:
-    user.full_name = full_name
-    user.save(update_fields=["full_name"])
+def me_update(
+    *, user: User, full_name: str | None = None, profile: dict[str, Any] | None = None
+) -> User:
+    """A person edits their own name and (patients) profile: both change, or neither."""
+    if profile and not user.is_patient:
+        raise errors.NoProfile()
+    if full_name is not None and full_name != user.full_name:
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
+    if profile:
+        profile_update(user=user, actor=user, data=profile)
     return user
 
 

@@ -17,7 +17,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -166,14 +165,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = form_class(request.POST, initial=initial)
         if form.is_valid():
+            profile_changes = (
+                form.profile_data(changed_only=True)
+                if isinstance(form, forms.ProfileForm)
+                else None
+            )
             try:
-                with transaction.atomic():  # the name and the profile change together or not at all
-                    if "full_name" in form.changed_data:
-                        services.user_update(user=user, full_name=form.cleaned_data["full_name"])
-                    if isinstance(form, forms.ProfileForm):
-                        changed = form.profile_data(changed_only=True)
-                        if changed:
-                            services.profile_update(user=user, actor=user, data=changed)
+                services.me_update(
+                    user=user, full_name=form.cleaned_data["full_name"], profile=profile_changes
+                )
             except ValidationError as error:
                 user.refresh_from_db()
                 form.add_error(None, error)

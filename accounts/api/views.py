@@ -93,15 +93,11 @@ class MeView(APIView):
         data = s.MeIn(data=request.data, context=context, partial=True)
         data.is_valid(raise_exception=True)
         profile = data.validated_data.get("profile")
-        if profile is not None and not user.is_patient:
-            raise serializers.ValidationError(
-                {"profile": ["Only people with MS have a profile."]}, code="no_profile"
-            )
-        if "full_name" in data.validated_data:
-            services.user_update(user=user, full_name=data.validated_data["full_name"])
-        if profile:
-            services.profile_update(user=user, actor=user, data=dict(profile))
-            user.refresh_from_db()
+        user = services.me_update(
+            user=user,
+            full_name=data.validated_data.get("full_name"),
+            profile=dict(profile) if profile is not None else None,
+        )
         return Response(s.MeOut(user).data)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from accounts import errors, selectors, services
 from accounts.models import (
@@ -62,6 +63,31 @@ class TestSignUp:
 
         profile = ResearcherProfile.objects.get(user=user)
         assert (profile.status, profile.institution) == ("pending", "University")
+
+
+class TestMeUpdate:
+    def test_it_changes_name_and_profile_together(self, alice: User) -> None:
+        services.me_update(user=alice, full_name="Alice P.", profile={"ms_type": "ppms"})
+
+        alice.refresh_from_db()
+        assert (alice.full_name, alice.patient_profile.ms_type) == ("Alice P.", "ppms")
+
+    def test_it_keeps_the_name_when_the_profile_is_refused(self, alice: User) -> None:
+        with pytest.raises(ValidationError):
+            services.me_update(
+                user=alice, full_name="Changed", profile={"time_zone": "Nowhere/City"}
+            )
+
+        alice.refresh_from_db()
+        assert alice.full_name == "Alice Patient"
+        assert actions() == []
+
+    def test_it_refuses_a_profile_for_a_clinician(self, charlie: User) -> None:
+        with pytest.raises(errors.NoProfile):
+            services.me_update(user=charlie, full_name="New", profile={"birth_year": 1970})
+
+        charlie.refresh_from_db()
+        assert charlie.full_name == "Dr Charlie Clinician"
 
 
 class TestResearcherDecision:
