@@ -36,6 +36,15 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml").exclude(
 schema.app = get_wsgi_application()
 
 
+# A dozen examples per operation and role keeps the suite quick; the personas are function
+# fixtures shared by the examples of one test, which is fine for these read-mostly calls.
+CONTRACT = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection() -> Iterator[None]:
     # Django's test client does this too: the WSGI handler would otherwise close the
@@ -54,22 +63,14 @@ def call(case: Any, user: User) -> None:
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@CONTRACT
 def test_it_answers_a_patient_as_documented(case: Any, alice: User) -> None:
     call(case, alice)
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@CONTRACT
 def test_it_answers_a_clinician_as_documented(
     case: Any, charlie: User, alice_shares_with_charlie: Any
 ) -> None:
