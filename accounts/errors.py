@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from config.service_errors import ServiceError
 
-class AccountsError(Exception):
-    code = "error"
-    message = _("The request could not be completed.")
-    status = 400
-    field = "non_field_errors"  # the input field at fault, for 400 errors
+
+class AccountsError(ServiceError):
+    pass
 
 
 class EmailTaken(AccountsError):
@@ -39,3 +38,9 @@ class ShareCodeInvalid(AccountsError):
 class InviteNotPending(AccountsError):
     code = "invite_not_pending"
     message = _("This invitation has already been answered or has expired.")
+
+
+class PasswordWrong(AccountsError):
+    code = "password_wrong"
+    field = "password"
+    message = _("The password is not correct.")

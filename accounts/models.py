@@ -388,6 +388,8 @@ class AuditAction(models.TextChoices):
     RESEARCHER_APPROVED = "researcher_approved", _("Researcher approved")
     RESEARCHER_REJECTED = "researcher_rejected", _("Researcher rejected")
     PATIENT_DATA_VIEWED = "patient_data_viewed", _("Patient data viewed")
+    PATIENT_DATA_EXPORTED = "patient_data_exported", _("Patient data exported")
+    ACCOUNT_DELETED = "account_deleted", _("Account deleted")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -340,6 +340,28 @@ def invite_decide(*, invite: ClinicianInvite, patient: User, accept: bool) -> Cl
     return invite
 
 
+@transaction.atomic
+def account_delete(*, user: User, password: str) -> None:
+    """Delete the person and everything about them: profile, reports, scores, drafts, consents,
+    sharing, invitations to their address, tokens and sign-in records.
+
+    Audit events stay (they are append-only) with the person's columns emptied, plus one event
+    recording the deletion under the account's random public id. Research releases already
+    published hold no row about anyone and are not recalled.
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    if not user.check_password(password):
+        raise errors.PasswordWrong()
+    public_id, email = str(user.public_id), user.email
+    ClinicianInvite.objects.filter(email__iexact=email).delete()
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=email).delete()
+    user.delete()
+    audit_record(actor=None, action=AuditAction.ACCOUNT_DELETED, detail={"account": public_id})
+    logger.info("account deleted id=%s", public_id)
+
+
 def share_codes_purge_expired() -> int:
     """Delete codes that can no longer be used; they carry nothing worth keeping."""
     deleted, _ = ShareCode.objects.filter(expires_at__lt=timezone.now()).delete()

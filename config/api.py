@@ -16,13 +16,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.errors import AccountsError
 from accounts.models import Role
+from config.service_errors import ServiceError
 
 
 class DomainError(exceptions.APIException):
@@ -39,7 +40,16 @@ class LockedOut(exceptions.APIException):
 
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
-        if isinstance(exc, AccountsError):
+        if isinstance(exc, ServiceError):
+            if exc.status == status.HTTP_400_BAD_REQUEST and exc.field_errors:
+                return exceptions.ValidationError(
+                    {
+                        exc.field: {
+                            part: [ErrorDetail(str(message), code=code)]
+                            for part, (code, message) in exc.field_errors.items()
+                        }
+                    }
+                )
             if exc.status == status.HTTP_400_BAD_REQUEST:
                 # Bad input, like any other: a validation error naming the field at fault.
                 return exceptions.ValidationError({exc.field: [str(exc.message)]}, code=exc.code)

@@ -1,1 +1,150 @@
-"""Instruments, self-reports and scores arrive with the self-report issue."""
+"""Self-reports: what a person answered on one instrument, its scores, and drafts in progress.
+
+Reports are append-only. A correction is a new report that ``supersedes`` the earlier one, which
+stays in the history; the current report is the one nobody supersedes. ``ReportScore`` is a
+narrow, indexed copy of the current reports' scores for trends and aggregates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportMode(models.TextChoices):
+    SELF = "self", _("Self-reported")
+    PROXY = "proxy", _("Answered by someone else on the person's behalf")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Reports are append-only: submit a correction instead.")
+
+    def current(self) -> ReportQuerySet:
+        return self.filter(superseded_by__isnull=True)
+
+
+class Report(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    instrument = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=16)
+    scoring_version = models.CharField(max_length=16)
+    # Chosen by the client before its first attempt, so a retry after a lost response finds
+    # the report it already made instead of making a second one.
+    client_id = models.UUIDField()
+    answers = models.JSONField()
+    scores = models.JSONField()
+    context_tags = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)  # private: never in research releases
+    language = models.CharField(max_length=8)
+    mode = models.CharField(max_length=8, choices=ReportMode.choices, default=ReportMode.SELF)
+    local_date = models.DateField()  # the day the answers are about, in the person's zone
+    time_zone = models.CharField(max_length=64)
+    completed_at = models.DateTimeField()  # when the person finished answering
+    created_at = models.DateTimeField(default=timezone.now)  # when the server stored it
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-local_date", "-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=("patient", "client_id"), name="report_client_id_once"),
+        ]
+        indexes = [models.Index(fields=("patient", "instrument", "local_date"))]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} report {self.public_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Reports are append-only: submit a correction instead.")
+        super().save(*args, **kwargs)
+
+
+class ReportScore(models.Model):
+    """One scale's score of one current report. Rows of a superseded report are removed in the
+    same transaction that stores its correction; the report itself keeps its scores."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="score_rows")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    instrument = models.CharField(max_length=32)
+    scale = models.CharField(max_length=32)
+    value = models.FloatField()
+    local_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("report", "scale"), name="report_score_once"),
+        ]
+        indexes = [
+            models.Index(fields=("patient", "instrument", "scale", "local_date")),
+            models.Index(fields=("instrument", "scale", "local_date")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument}.{self.scale} = {self.value}"
+
+
+class ReportDraft(models.Model):
+    """A questionnaire left part-way, so the person can resume where they stopped."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_drafts"
+    )
+    instrument = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=16)
+    answers = models.JSONField(default=dict)
+    position = models.PositiveSmallIntegerField(default=0)  # index of the next question
+    # The report's client_id, chosen when the draft starts, so that submitting twice (a double
+    # click, a retry) stores one report.
+    client_id = models.UUIDField(default=uuid.uuid4)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("patient", "instrument"), name="draft_one_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} draft"
+
+
+class InstrumentText(models.Model):
+    """Licensed official wording of an instrument, imported by the site operator from a FHIR
+    Questionnaire (``manage.py import_instrument_text``). Never shipped in the repository."""
+
+    instrument = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=16)
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200, blank=True)
+    items = models.JSONField()  # {item_id: {"text": str, "options": {value: label}}}
+    source = models.CharField(max_length=500, blank=True)  # the file's url/identifier/copyright
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("instrument", "instrument_version", "language"),
+                name="instrument_text_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.instrument_version} ({self.language})"

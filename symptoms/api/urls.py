@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from symptoms.api import views
+
+urlpatterns = [
+    path("instruments/", views.InstrumentListView.as_view(), name="api-instruments"),
+    path(
+        "instruments/<str:code>/",
+        views.InstrumentDetailView.as_view(),
+        name="api-instrument-detail",
+    ),
+    path("reports/", views.ReportListCreateView.as_view(), name="api-reports"),
+    path("reports/<uuid:public_id>/", views.ReportDetailView.as_view(), name="api-report-detail"),
+    path("me/export/", views.ExportView.as_view(), name="api-export"),
+    path("me/deletion/", views.AccountDeleteView.as_view(), name="api-account-delete"),
+]

@@ -1,0 +1,114 @@
+"""Every read of self-reports, scoped by the person asking: another person's report is a 404."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from symptoms.definitions import current
+from symptoms.models import InstrumentText, Report, ReportDraft
+from symptoms.scoring import DOMAINS, Instrument
+
+# The daily check-in first, then the questionnaires by domain in the Alliance's order.
+DOMAIN_ORDER = {domain: index for index, domain in enumerate(DOMAINS)}
+
+
+def instrument_list() -> list[Instrument]:
+    return sorted(
+        current().values(),
+        key=lambda i: (i.code != "daily", DOMAIN_ORDER.get(i.domain, 99), i.code),
+    )
+
+
+def instrument_text_get(instrument: Instrument, language: str) -> InstrumentText | None:
+    """Imported official wording in ``language``, else in English, else none."""
+    texts = {
+        text.language: text
+        for text in InstrumentText.objects.filter(
+            instrument=instrument.code,
+            instrument_version=instrument.version,
+            language__in={language, "en"},
+        )
+    }
+    return texts.get(language) or texts.get("en")
+
+
+def report_list(
+    *,
+    patient: User,
+    instrument: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    include_superseded: bool = False,
+) -> QuerySet[Report]:
+    reports = Report.objects.filter(patient=patient).select_related("supersedes", "superseded_by")
+    if not include_superseded:
+        reports = reports.current()
+    if instrument:
+        reports = reports.filter(instrument=instrument)
+    if since:
+        reports = reports.filter(local_date__gte=since)
+    if until:
+        reports = reports.filter(local_date__lte=until)
+    return reports
+
+
+def report_get(*, patient: User, public_id: uuid.UUID) -> Report:
+    """One of the person's own reports, current or superseded; anyone else's raises 404."""
+    return Report.objects.select_related("supersedes", "superseded_by").get(
+        patient=patient, public_id=public_id
+    )
+
+
+def local_today(*, patient: User, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()
+
+
+def daily_get(*, patient: User, on: date) -> Report | None:
+    return (
+        Report.objects.current().filter(patient=patient, instrument="daily", local_date=on).first()
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    instrument: Instrument
+    last_on: date | None  # local date of the last current report, if any
+    is_due: bool
+    draft: ReportDraft | None
+
+
+def questionnaires_due(*, patient: User, today: date) -> list[Due]:
+    """Each questionnaire (not the daily check-in) with whether it is due: never answered, or
+    its suggested interval (from the recall period) has passed since the last report.
+
+    Reminder schedules (issue 4) will refine this; until then the recall period decides.
+    """
+    last_on = dict(
+        Report.objects.current()
+        .filter(patient=patient)
+        .exclude(instrument="daily")
+        .values("instrument")
+        .annotate(last=Max("local_date"))
+        .values_list("instrument", "last")
+    )
+    drafts = {draft.instrument: draft for draft in ReportDraft.objects.filter(patient=patient)}
+    due = []
+    for instrument in instrument_list():
+        if instrument.code == "daily":
+            continue
+        last = last_on.get(instrument.code)
+        interval = timedelta(days=instrument.suggested_interval_days or 28)
+        is_due = last is None or today - last >= interval
+        due.append(Due(instrument, last, is_due, drafts.get(instrument.code)))
+    return due
+
+
+def draft_get(*, patient: User, instrument: str) -> ReportDraft | None:
+    return ReportDraft.objects.filter(patient=patient, instrument=instrument).first()
