@@ -187,6 +187,7 @@ def _instrument(path: Path, data: dict[str, Any]) -> Instrument:
         context_tags=tuple(data.get("context_tags", [])),
         allows_note=bool(data.get("allows_note", False)),
         suggested_interval_days=int(data.get("suggested_interval_days", 0)),
+        is_in_default_set=bool(data.get("default_set", False)),
         description=data.get("description", ""),
     )
 

@@ -167,6 +167,7 @@ class Instrument:
     context_tags: tuple[str, ...] = ()  # the daily check-in's optional context
     allows_note: bool = False
     suggested_interval_days: int = 0  # how often it makes sense to repeat (0: on demand)
+    is_in_default_set: bool = False  # due for everyone until reminder schedules say otherwise
     description: str = ""
 
     def item(self, item_id: str) -> Item | None:

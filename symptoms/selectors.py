@@ -85,8 +85,9 @@ class Due:
 
 
 def questionnaires_due(*, patient: User, today: date) -> list[Due]:
-    """Each questionnaire (not the daily check-in) with whether it is due: never answered, or
-    its suggested interval (from the recall period) has passed since the last report.
+    """Each questionnaire (not the daily check-in) with whether it is due. One in the default
+    set (one per domain), or one the person has answered before, is due when never answered
+    or when its suggested interval (from the recall period) has passed since the last report.
 
     Reminder schedules (issue 4) will refine this; until then the recall period decides.
     """
@@ -105,7 +106,8 @@ def questionnaires_due(*, patient: User, today: date) -> list[Due]:
             continue
         last = last_on.get(instrument.code)
         interval = timedelta(days=instrument.suggested_interval_days or 28)
-        is_due = last is None or today - last >= interval
+        is_tracked = instrument.is_in_default_set or last is not None
+        is_due = is_tracked and (last is None or today - last >= interval)
         due.append(Due(instrument, last, is_due, drafts.get(instrument.code)))
     return due
 
