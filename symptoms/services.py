@@ -183,7 +183,7 @@ def report_submit(
         if value is not None
     )
     ReportDraft.objects.filter(patient=patient, instrument=definition.code).delete()
-    logger.info(
+    logger.debug(
         "report stored id=%s instrument=%s supersedes=%s",
         report.public_id,
         report.instrument,

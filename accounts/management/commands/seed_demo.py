@@ -1,4 +1,5 @@
-"""Create the demo accounts (one per role), a sharing link and research consent. Idempotent.
+"""Create the demo accounts (one per role), a sharing link, research consent and a year of the
+demo patient's reports. Idempotent.
 
 Only allowed with DEBUG on: the passwords are published in the README.
 """
@@ -6,13 +7,16 @@ Only allowed with DEBUG on: the passwords are published in the README.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import ResearcherProfile, Role, SharingLink, User
+from symptoms.demo import demo_history_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential, DEBUG only
 DEMO_ACCOUNTS = (
@@ -53,6 +57,10 @@ class Command(BaseCommand):
                 )
             if researcher.researcher_profile.status != ResearcherProfile.Status.APPROVED:
                 services.researcher_decide(researcher=researcher, staff=staff, approve=True)
+            today = timezone.localdate(timezone=ZoneInfo(str(DEMO_PROFILE["time_zone"])))
+            reports = demo_history_create(patient=patient, today=today)
+        if reports:
+            self.stdout.write(f"Created a year of history for the demo patient: {reports} reports.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo accounts ready (password {DEMO_PASSWORD!r}): "
