@@ -65,6 +65,17 @@ def _same_request(report: Report, *, instrument: str, answers: Mapping[str, obje
     return report.instrument == instrument and report.answers == dict(answers)
 
 
+def _already_stored(
+    patient: User, client_id: uuid.UUID, instrument: str, answers: Mapping[str, object]
+) -> Submitted | None:
+    existing = Report.objects.filter(patient=patient, client_id=client_id).first()
+    if existing is None:
+        return None
+    if _same_request(existing, instrument=instrument, answers=answers):
+        return Submitted(existing, created=False)
+    raise errors.ClientIdConflict()
+
+
 @transaction.atomic
 def report_submit(
     *,
@@ -94,11 +105,9 @@ def report_submit(
     """
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patients submit reports.")
-    existing = Report.objects.filter(patient=patient, client_id=client_id).first()
+    existing = _already_stored(patient, client_id, instrument, answers)
     if existing is not None:
-        if _same_request(existing, instrument=instrument, answers=answers):
-            return Submitted(existing, created=False)
-        raise errors.ClientIdConflict()
+        return existing
 
     definition = _instrument(instrument)
     _answers_check(definition, answers)
@@ -117,6 +126,11 @@ def report_submit(
     completed_at = min(completed_at, now)
 
     profile = PatientProfile.objects.select_for_update().get(user=patient)
+    # Look again under the lock: a retry that raced the original waits here until the
+    # original commits, then finds its report instead of tripping the one-a-day rule.
+    existing = _already_stored(patient, client_id, instrument, answers)
+    if existing is not None:
+        return existing
     previous = None
     if supersedes is not None:
         previous = (
