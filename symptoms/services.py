@@ -175,12 +175,10 @@ def report_submit(
     except IntegrityError:
         # The same client_id committed between our check and insert (the profile lock makes
         # this rare: another process without it, or a supersedes race on the one-to-one).
-        existing = Report.objects.filter(patient=patient, client_id=client_id).first()
-        if existing is None:
+        stored = _already_stored(patient, client_id, instrument, answers)
+        if stored is None:
             raise errors.SupersedesInvalid() from None
-        if _same_request(existing, instrument=instrument, answers=answers):
-            return Submitted(existing, created=False)
-        raise errors.ClientIdConflict() from None
+        return stored
 
     if previous is not None:
         ReportScore.objects.filter(report=previous).delete()
