@@ -27,6 +27,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import errors, forms, selectors, services
 from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink, User
+from symptoms import selectors as symptoms_selectors
 
 View = Callable[..., HttpResponse]
 
@@ -76,6 +77,14 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     elif user.role == Role.RESEARCHER:
         context["researcher_profile"] = user.researcher_profile
+    elif user.role == Role.PATIENT:
+        today = symptoms_selectors.local_today(patient=user)
+        context["today"] = today
+        context["daily"] = symptoms_selectors.daily_get(patient=user, on=today)
+        questionnaires = symptoms_selectors.questionnaires_due(patient=user, today=today)
+        # Up front only what needs doing; the rest stays one click away, out of the way.
+        context["questionnaires"] = [q for q in questionnaires if q.is_due or q.draft]
+        context["other_questionnaires"] = [q for q in questionnaires if not (q.is_due or q.draft)]
     return render(request, f"accounts/home_{user.role}.html", context)
 
 

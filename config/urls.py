@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("symptoms.api.urls")),
     path("", include("accounts.urls")),
+    path("", include("symptoms.urls")),
 ]
 
 handler404 = "config.errors.page_not_found"

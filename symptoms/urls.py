@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from symptoms import views
+
+app_name = "symptoms"
+
+urlpatterns = [
+    path("check-in/", views.checkin, name="checkin"),
+    path("questionnaires/<slug:code>/", views.questionnaire, name="questionnaire"),
+    path(
+        "questionnaires/<slug:code>/restart/",
+        views.questionnaire_restart,
+        name="questionnaire_restart",
+    ),
+    path("questionnaires/<slug:code>/<int:number>/", views.question, name="question"),
+    path("questionnaires/<slug:code>/review/", views.review, name="review"),
+    path("reports/<uuid:public_id>/", views.report, name="report"),
+    path("history/", views.history_page, name="history"),
+    path("history/charts/<slug:domain>.svg", views.history_chart, name="history_chart"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/delete/", views.account_delete, name="account_delete"),
+    path("goodbye/", views.account_deleted, name="account_deleted"),
+]
