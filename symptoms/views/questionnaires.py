@@ -1,9 +1,4 @@
-"""Web pages for self-reports: the daily check-in, questionnaires one question per page, the
-receipt, the history and "your data". Patients only: other roles get a 403, and every read is
-of ``request.user``'s own reports, so another patient's report is a 404.
-
-Writes go through ``symptoms.services`` (and ``accounts.services.account_delete``).
-"""
+"""Questionnaires one question per page, their review and the receipt of a report."""
 
 from __future__ import annotations
 
@@ -12,120 +7,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from csp.decorators import csp_replace
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import errors as account_errors
-from accounts import services as account_services
-from accounts.models import Role, User
-from accounts.views import _is_throttled, role_required
-from symptoms import errors, forms, history, selectors, services
+from accounts.models import Role
+from accounts.views import role_required
+from symptoms import errors, forms, selectors, services
 from symptoms.definitions import instrument_get
 from symptoms.models import Report
 from symptoms.scoring import Direction, Instrument, NoScore, Scale, scale_score, score
-
-DAILY = "daily"
-SECONDS_PER_QUESTION = 15  # for "about N minutes": a generous pace for tired hands and eyes
-
-# The downloads of "Your data", served by the API's export (session authentication works
-# there too): ?format= and the name people know the format by.
-EXPORT_FORMATS = (
-    ("csv", "CSV"),
-    ("json", "JSON"),
-    ("fhir", "FHIR"),
-)
-
-
-def _patient(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or user.role != Role.PATIENT:
-        raise PermissionDenied
-    return user
-
-
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
-
-
-def _wording(instrument: Instrument) -> tuple[dict[str, forms.Wording], str]:
-    """The questions' wording in the person's language, and the source line to print with it."""
-    official = selectors.instrument_text_get(instrument, _language())
-    source = official.source if official is not None and official.source else ""
-    return forms.wording_get(instrument, official), source
-
-
-def _daily() -> Instrument:
-    instrument = instrument_get(DAILY)
-    if instrument is None:
-        raise ImproperlyConfigured("The daily check-in's definition is missing.")
-    return instrument
-
-
-# --- Daily check-in --------------------------------------------------------------------------
-
-
-@role_required(Role.PATIENT)
-def checkin(request: HttpRequest) -> HttpResponse:
-    """One page, five ratings. When today's check-in exists the page shows it and sending it
-    stores a correction that supersedes it (the earlier answers stay, as reports do)."""
-    patient = _patient(request)
-    instrument = _daily()
-    wording, _source = _wording(instrument)
-    today = selectors.local_today(patient=patient)
-    existing = selectors.daily_get(patient=patient, on=today)
-    if request.method == "POST":
-        form = forms.CheckInForm(request.POST, instrument=instrument, wording=wording)
-        if form.is_valid():
-            try:
-                # A double click sends the same client_id: the service returns the report the
-                # first click made (which by then is "existing"), so nothing is stored twice.
-                submitted = services.report_submit(
-                    patient=patient,
-                    instrument=instrument.code,
-                    answers=form.answers(),
-                    client_id=form.cleaned_data["client_id"],
-                    context_tags=form.cleaned_data["context_tags"],
-                    note=form.cleaned_data["note"],
-                    supersedes=existing.public_id if existing else None,
-                )
-            except errors.ClientIdConflict:
-                # This page was sent before with other answers (Back, change, send again).
-                # Those are saved; a fresh client_id makes the next send a correction of them.
-                data = request.POST.copy()
-                data["client_id"] = str(uuid.uuid4())
-                form = forms.CheckInForm(data, instrument=instrument, wording=wording)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    _(
-                        "This page was already saved once, with other answers. Check the "
-                        "answers below, then save again to change what was saved."
-                    ),
-                )
-                existing = selectors.daily_get(patient=patient, on=today)
-            except errors.SymptomsError as error:
-                form.add_service_error(error, default_field=form.item_ids[0])
-            else:
-                return redirect("symptoms:report", public_id=submitted.report.public_id)
-    else:
-        initial: dict[str, Any] = {"client_id": uuid.uuid4()}
-        if existing is not None:
-            initial.update(forms.CheckInForm.initial_from(existing.answers))
-            initial.update(context_tags=existing.context_tags, note=existing.note)
-        form = forms.CheckInForm(initial=initial, instrument=instrument, wording=wording)
-    context = {"form": form, "existing": existing, "today": today, "instrument": instrument}
-    return render(request, "symptoms/checkin.html", context)
-
-
-# --- Questionnaires --------------------------------------------------------------------------
+from symptoms.views.common import DAILY, SECONDS_PER_QUESTION, request_patient, wording_for
 
 
 def _questionnaire(code: str) -> Instrument:
@@ -153,10 +48,10 @@ def _resume_url(instrument: Instrument, position: int) -> str:
 
 @role_required(Role.PATIENT)
 def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
-    patient = _patient(request)
+    patient = request_patient(request)
     instrument = _questionnaire(code)
     draft = selectors.draft_get(patient=patient, instrument=instrument.code)
-    source = _wording(instrument)[1]
+    source = wording_for(instrument)[1]
     context = {
         "instrument": instrument,
         "draft": draft,
@@ -174,7 +69,7 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 @role_required(Role.PATIENT)
 def questionnaire_restart(request: HttpRequest, code: str) -> HttpResponse:
     instrument = _questionnaire(code)
-    services.draft_discard(patient=_patient(request), instrument=instrument.code)
+    services.draft_discard(patient=request_patient(request), instrument=instrument.code)
     messages.success(request, _("Your earlier answers to this questionnaire are cleared."))
     return redirect(_question_url(instrument.code, 1))
 
@@ -183,13 +78,13 @@ def questionnaire_restart(request: HttpRequest, code: str) -> HttpResponse:
 def question(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """One question. Every button saves the draft first, so closing the browser loses nothing:
     Next and Skip move on, Back goes one question back, "Save and finish later" goes home."""
-    patient = _patient(request)
+    patient = request_patient(request)
     instrument = _questionnaire(code)
     count = len(instrument.items)
     if not 1 <= number <= count:
         raise Http404
     item = instrument.items[number - 1]
-    wording, source = _wording(instrument)
+    wording, source = wording_for(instrument)
     draft = selectors.draft_get(patient=patient, instrument=instrument.code)
     answers: dict[str, Any] = dict(draft.answers) if draft else {}
     from_review = request.GET.get("review") == "1"
@@ -311,7 +206,7 @@ def _score_rows(instrument: Instrument, answers: dict[str, Any]) -> list[ScoreRo
 def review(request: HttpRequest, code: str) -> HttpResponse:
     """Every question with its answer and a link to change it, then Submit. Submitting uses
     the draft's client_id, so a second click finds the report the first one stored."""
-    patient = _patient(request)
+    patient = request_patient(request)
     instrument = _questionnaire(code)
     draft = selectors.draft_get(patient=patient, instrument=instrument.code)
     form = forms.ReviewForm(
@@ -345,7 +240,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
         else:
             return redirect("symptoms:report", public_id=submitted.report.public_id)
 
-    wording, source = _wording(instrument)
+    wording, source = wording_for(instrument)
     answers: dict[str, Any] = dict(draft.answers) if draft else {}
     rows = [
         ReviewRow(
@@ -378,7 +273,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
 
 @role_required(Role.PATIENT)
 def report(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    patient = _patient(request)
+    patient = request_patient(request)
     try:
         saved = selectors.report_get(patient=patient, public_id=public_id)
     except Report.DoesNotExist:
@@ -386,7 +281,7 @@ def report(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     instrument = instrument_get(saved.instrument, saved.instrument_version)
     if instrument is None:
         raise Http404  # a definition no longer shipped: nothing sensible to show
-    wording, source = _wording(instrument)
+    wording, source = wording_for(instrument)
     answers = [
         (
             wording[item.id].text,
@@ -411,99 +306,3 @@ def report(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "source": source,
     }
     return render(request, "symptoms/report.html", context)
-
-
-# --- History ---------------------------------------------------------------------------------
-
-
-def _period(request: HttpRequest) -> str:
-    period = request.GET.get("period", history.DEFAULT_PERIOD)
-    return period if period in history.PERIODS else history.DEFAULT_PERIOD
-
-
-@role_required(Role.PATIENT)
-def history_page(request: HttpRequest) -> HttpResponse:
-    patient = _patient(request)
-    period = _period(request)
-    today = selectors.local_today(patient=patient)
-    since = history.period_start(today=today, period=period)
-    domains = history.history_get(patient=patient, since=since, until=today)
-    context = {
-        "domains": domains,
-        "period": period,
-        "periods": [(key, str(label)) for key, label in history.PERIOD_LABELS.items()],
-        "since": since,
-        "today": today,
-    }
-    return render(request, "symptoms/history.html", context)
-
-
-# A chart is an SVG image drawn from numbers (no person's text); matplotlib styles it inline.
-# This one response allows inline styles and nothing else at all: no scripts, no loads.
-CHART_CSP = {
-    "default-src": ["'none'"],
-    "style-src": ["'unsafe-inline'"],
-    "script-src": ["'none'"],
-    "img-src": ["'none'"],
-    "form-action": ["'none'"],
-}
-
-
-@csp_replace(CHART_CSP)
-@role_required(Role.PATIENT)
-def history_chart(request: HttpRequest, domain: str) -> HttpResponse:
-    patient = _patient(request)
-    if domain not in history.measures_by_domain():
-        raise Http404
-    today = selectors.local_today(patient=patient)
-    since = history.period_start(today=today, period=_period(request))
-    [domain_history] = history.history_get(
-        patient=patient, since=since, until=today, domains=[domain]
-    )
-    if not domain_history.has_data:
-        raise Http404
-    # matplotlib takes about half a second to import: only this view needs it.
-    from symptoms.charts import chart_svg
-
-    return HttpResponse(chart_svg(domain_history), content_type="image/svg+xml")
-
-
-# --- Your data -------------------------------------------------------------------------------
-
-
-def _my_data_page(
-    request: HttpRequest, form: forms.AccountDeleteForm, *, status: int = 200
-) -> HttpResponse:
-    export_url = reverse("api-export")
-    downloads = [(label, f"{export_url}?format={key}") for key, label in EXPORT_FORMATS]
-    context = {"form": form, "downloads": downloads}
-    return render(request, "symptoms/my_data.html", context, status=status)
-
-
-@role_required(Role.PATIENT)
-def my_data(request: HttpRequest) -> HttpResponse:
-    return _my_data_page(request, forms.AccountDeleteForm())
-
-
-@require_POST
-@role_required(Role.PATIENT)
-def account_delete(request: HttpRequest) -> HttpResponse:
-    patient = _patient(request)
-    form = forms.AccountDeleteForm(request.POST)
-    if not form.is_valid():
-        return _my_data_page(request, form)
-    # The same rate as the API's password checks: this form must not be a way to guess one.
-    if _is_throttled(request, "auth"):
-        form.add_error(None, _("Too many attempts in a short time. Wait a minute, then retry."))
-        return _my_data_page(request, form, status=429)
-    try:
-        account_services.account_delete(user=patient, password=form.cleaned_data["password"])
-    except account_errors.PasswordWrong as error:
-        form.add_error("password", str(error.message))
-        return _my_data_page(request, form)
-    logout(request)
-    return redirect("symptoms:account_deleted")
-
-
-def account_deleted(request: HttpRequest) -> HttpResponse:
-    return render(request, "symptoms/account_deleted.html")

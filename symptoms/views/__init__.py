@@ -1,0 +1,33 @@
+"""Web pages for self-reports: the daily check-in, questionnaires one question per page, the
+receipt, the history and "your data". Patients only: other roles get a 403, and every read is
+of ``request.user``'s own reports, so another patient's report is a 404.
+
+Writes go through ``symptoms.services`` (and ``accounts.services.account_delete``).
+"""
+
+from __future__ import annotations
+
+from symptoms.views.checkin import checkin
+from symptoms.views.history import history_chart, history_page
+from symptoms.views.my_data import account_delete, account_deleted, my_data
+from symptoms.views.questionnaires import (
+    question,
+    questionnaire,
+    questionnaire_restart,
+    report,
+    review,
+)
+
+__all__ = [
+    "account_delete",
+    "account_deleted",
+    "checkin",
+    "history_chart",
+    "history_page",
+    "my_data",
+    "question",
+    "questionnaire",
+    "questionnaire_restart",
+    "report",
+    "review",
+]
