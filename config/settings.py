@@ -286,6 +286,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Instruments whose rights holder must give permission first (MSWS-12, MSIS-29, BPI; see
+# docs/instruments.md) are offered only once the site lists them here, e.g. "msws12,bpi".
+LICENSED_INSTRUMENTS = frozenset(env_list("LICENSED_INSTRUMENTS"))
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -188,6 +188,7 @@ def _instrument(path: Path, data: dict[str, Any]) -> Instrument:
         allows_note=bool(data.get("allows_note", False)),
         suggested_interval_days=int(data.get("suggested_interval_days", 0)),
         is_in_default_set=bool(data.get("default_set", False)),
+        requires_permission=bool(data.get("requires_permission", False)),
         description=data.get("description", ""),
     )
 

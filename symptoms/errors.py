@@ -17,6 +17,14 @@ class UnknownInstrument(SymptomsError):
     message = _("There is no questionnaire with this code.")
 
 
+class InstrumentNotLicensed(SymptomsError):
+    code = "instrument_not_licensed"
+    field = "instrument"
+    message = _(
+        "This site does not offer this questionnaire: it needs its rights holder's permission."
+    )
+
+
 class AnswersInvalid(SymptomsError):
     code = "invalid_answers"
     field = "answers"

@@ -168,6 +168,7 @@ class Instrument:
     allows_note: bool = False
     suggested_interval_days: int = 0  # how often it makes sense to repeat (0: on demand)
     is_in_default_set: bool = False  # due for everyone until reminder schedules say otherwise
+    requires_permission: bool = False  # offered only where the site has the rights holder's OK
     description: str = ""
 
     def item(self, item_id: str) -> Item | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -19,9 +20,16 @@ from symptoms.scoring import DOMAINS, Instrument
 DOMAIN_ORDER = {domain: index for index, domain in enumerate(DOMAINS)}
 
 
+def instrument_is_available(instrument: Instrument) -> bool:
+    """Whether people on this site may answer it: free instruments always; those needing the
+    rights holder's permission once the site lists them in ``LICENSED_INSTRUMENTS``."""
+    return not instrument.requires_permission or instrument.code in settings.LICENSED_INSTRUMENTS
+
+
 def instrument_list() -> list[Instrument]:
+    """The instruments people on this site can answer, daily check-in first."""
     return sorted(
-        current().values(),
+        (instrument for instrument in current().values() if instrument_is_available(instrument)),
         key=lambda i: (i.code != "daily", DOMAIN_ORDER.get(i.domain, 99), i.code),
     )
 

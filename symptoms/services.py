@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -43,6 +44,8 @@ def _instrument(code: str) -> Instrument:
     instrument = instrument_get(code) if isinstance(code, str) else None
     if instrument is None:
         raise errors.UnknownInstrument()
+    if instrument.requires_permission and instrument.code not in settings.LICENSED_INSTRUMENTS:
+        raise errors.InstrumentNotLicensed()
     return instrument
 
 

@@ -104,6 +104,15 @@ class InstrumentOut(InstrumentSummaryOut):
     sources = SourceOut(many=True)
     uncertainties = serializers.ListField(child=serializers.CharField())
     has_official_text = serializers.SerializerMethodField()
+    is_available = serializers.SerializerMethodField(
+        help_text="False when the site has not listed it in LICENSED_INSTRUMENTS: reports made "
+        "elsewhere can be read, new ones are refused."
+    )
+
+    def get_is_available(self, instrument: Any) -> bool:
+        from symptoms.selectors import instrument_is_available
+
+        return instrument_is_available(instrument)
 
     def get_has_official_text(self, instrument: Any) -> bool:
         return bool(self.context.get("texts"))

@@ -54,7 +54,9 @@ class InstrumentDetailView(APIView):
         return Response(s.InstrumentOut(instrument, context=context).data)
 
 
-@extend_validation_errors(["unknown_instrument"], field_name="instrument", methods=["post"])
+@extend_validation_errors(
+    ["unknown_instrument", "instrument_not_licensed"], field_name="instrument", methods=["post"]
+)
 @extend_validation_errors(
     [
         "invalid_answers",

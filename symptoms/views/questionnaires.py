@@ -27,6 +27,8 @@ def _questionnaire(code: str) -> Instrument:
     instrument = instrument_get(code)
     if instrument is None or instrument.code == DAILY:
         raise Http404
+    if not selectors.instrument_is_available(instrument):
+        raise Http404
     return instrument
 
 

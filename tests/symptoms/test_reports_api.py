@@ -554,3 +554,55 @@ class TestReading:
 
         assert api.get(f"/api/v1/reports/{stored.public_id}/").status_code == 401
         assert post(api, daily_body()).status_code == 401
+
+
+class TestLicensedInstruments:
+    """MSWS-12, MSIS-29 and the BPI need their rights holder's permission: a site offers them
+    only once it lists them in LICENSED_INSTRUMENTS."""
+
+    BPI = {"3": 5, "4": 2, "5": 4, "6": 3}
+
+    def test_they_are_not_offered_by_default(self, alice_api: APIClient) -> None:
+        codes = {i["code"] for i in alice_api.get("/api/v1/instruments/").json()}
+
+        assert {"bpi", "msws12", "msis29"}.isdisjoint(codes)
+        assert {"mfis", "pdds", "neuroqol_ue", "pes", "pdq", "fss"} <= codes
+        detail = alice_api.get("/api/v1/instruments/bpi/").json()
+        assert detail["is_available"] is False
+        response = post(
+            alice_api, {"instrument": "bpi", "answers": self.BPI, "client_id": str(uuid.uuid4())}
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            error(
+                "instrument_not_licensed",
+                "This site does not offer this questionnaire: it needs its rights holder's "
+                "permission.",
+                "instrument",
+            )
+        ]
+        assert Report.objects.count() == 0
+
+    def test_a_licensed_site_offers_them(self, alice_api: APIClient, settings: Any) -> None:
+        settings.LICENSED_INSTRUMENTS = frozenset({"bpi"})
+
+        codes = {i["code"] for i in alice_api.get("/api/v1/instruments/").json()}
+        response = post(
+            alice_api, {"instrument": "bpi", "answers": self.BPI, "client_id": str(uuid.uuid4())}
+        )
+
+        assert "bpi" in codes
+        assert "msws12" not in codes
+        assert response.status_code == 201
+        # Severity is the mean of the four: (5 + 2 + 4 + 3) / 4 = 3.5; no interference answers.
+        assert response.json()["scores"] == {"severity": 3.5, "interference": None}
+
+    def test_the_page_is_not_found_until_licensed(self, alice: User, settings: Any) -> None:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(alice)
+
+        assert client.get("/questionnaires/msws12/").status_code == 404
+        settings.LICENSED_INSTRUMENTS = frozenset({"msws12"})
+        assert client.get("/questionnaires/msws12/").status_code == 200
