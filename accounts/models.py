@@ -390,6 +390,7 @@ class AuditAction(models.TextChoices):
     PATIENT_DATA_VIEWED = "patient_data_viewed", _("Patient data viewed")
     PATIENT_DATA_EXPORTED = "patient_data_exported", _("Patient data exported")
     ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+    BASELINE_RESET = "baseline_reset", _("Baseline reset by a clinician")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -148,3 +148,25 @@ class InstrumentText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} v{self.instrument_version} ({self.language})"
+
+
+class BaselineReset(models.Model):
+    """A clinician's choice to measure change on one scale from a later date (after a relapse
+    or a treatment change, say). The newest reset per patient and scale applies."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="baseline_resets"
+    )
+    instrument = models.CharField(max_length=32)
+    scale = models.CharField(max_length=32)
+    since = models.DateField()  # the new baseline is taken from reports on or after this date
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=("patient", "instrument", "scale", "-created_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.instrument}.{self.scale} baseline from {self.since}"

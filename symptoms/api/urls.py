@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from symptoms.api import views
+from symptoms.api import clinician, views
 
 urlpatterns = [
     path("instruments/", views.InstrumentListView.as_view(), name="api-instruments"),
@@ -15,4 +15,15 @@ urlpatterns = [
     path("reports/<uuid:public_id>/", views.ReportDetailView.as_view(), name="api-report-detail"),
     path("me/export/", views.ExportView.as_view(), name="api-export"),
     path("me/deletion/", views.AccountDeleteView.as_view(), name="api-account-delete"),
+    path("patients/", clinician.PatientListView.as_view(), name="api-patients"),
+    path(
+        "patients/<uuid:public_id>/trends/",
+        clinician.PatientTrendsView.as_view(),
+        name="api-patient-trends",
+    ),
+    path(
+        "patients/<uuid:public_id>/baselines/",
+        clinician.BaselineResetView.as_view(),
+        name="api-patient-baselines",
+    ),
 ]

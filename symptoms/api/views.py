@@ -78,7 +78,9 @@ class InstrumentDetailView(APIView):
 @extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="since", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="include_superseded", methods=["get"])
-@extend_validation_errors(["blank", "max_length"], field_name="instrument", methods=["get"])
+@extend_validation_errors(
+    ["blank", "max_length", "null_characters_not_allowed"], field_name="instrument", methods=["get"]
+)
 class ReportListCreateView(ListAPIView[Report]):
     permission_classes = (IsPatient,)
     serializer_class = s.ReportOut
