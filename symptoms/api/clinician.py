@@ -20,7 +20,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.api.views import _user
 from accounts.models import AuditAction, User
-from config.api import IsClinician
+from config.api import IsClinician, IsPatient
 from symptoms.definitions import instrument_get
 from symptoms.models import BaselineReset
 from symptoms.trends import PatientTrends, ScaleTrend, trends_for, trends_get
@@ -190,6 +190,24 @@ def _flags(trends: PatientTrends) -> list[dict[str, Any]]:
     return flags
 
 
+def _trends_body(request: Request, patient: User) -> dict[str, Any]:
+    filters = TrendsFilter(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    since, until = filters.validated_data.get("since"), filters.validated_data.get("until")
+    if since and until and until < since:
+        raise serializers.ValidationError(
+            {"until": ["Must not be before since."]}, code="invalid_range"
+        )
+    trends = trends_get(patient=patient)
+    return {
+        "patient": {"id": str(patient.public_id), "full_name": patient.full_name},
+        "since": since,
+        "until": until,
+        "scales": [_scale_dict(trend, since, until) for trend in trends.scales],
+        "flags": _flags(trends),
+    }
+
+
 @extend_validation_errors(["invalid"], field_name="since", methods=["get"])
 @extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
 class PatientTrendsView(APIView):
@@ -199,28 +217,26 @@ class PatientTrendsView(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         clinician = _user(request)
         patient = _patient_for(clinician, public_id)
-        filters = TrendsFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        since, until = filters.validated_data.get("since"), filters.validated_data.get("until")
-        if since and until and until < since:
-            raise serializers.ValidationError(
-                {"until": ["Must not be before since."]}, code="invalid_range"
-            )
-        trends = trends_get(patient=patient)
+        body = _trends_body(request, patient)
         account_services.audit_record(
             actor=clinician,
             action=AuditAction.PATIENT_DATA_VIEWED,
             subject_patient=patient,
             detail={"view": "trends"},
         )
-        body = {
-            "patient": {"id": str(patient.public_id), "full_name": patient.full_name},
-            "since": since,
-            "until": until,
-            "scales": [_scale_dict(trend, since, until) for trend in trends.scales],
-            "flags": _flags(trends),
-        }
         return Response(TrendsOut(body).data)
+
+
+@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
+class OwnTrendsView(APIView):
+    """The person's own trends, the same as their clinicians see (not audited: their own)."""
+
+    permission_classes = (IsPatient,)
+
+    @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
+    def get(self, request: Request) -> Response:
+        return Response(TrendsOut(_trends_body(request, _user(request))).data)
 
 
 class BaselineIn(serializers.Serializer[Any]):

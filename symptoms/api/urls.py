@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/<uuid:public_id>/", views.ReportDetailView.as_view(), name="api-report-detail"),
     path("me/export/", views.ExportView.as_view(), name="api-export"),
     path("me/deletion/", views.AccountDeleteView.as_view(), name="api-account-delete"),
+    path("me/trends/", clinician.OwnTrendsView.as_view(), name="api-own-trends"),
     path("patients/", clinician.PatientListView.as_view(), name="api-patients"),
     path(
         "patients/<uuid:public_id>/trends/",

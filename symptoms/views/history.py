@@ -9,6 +9,7 @@ from django.shortcuts import render
 from accounts.models import Role
 from accounts.views import role_required
 from symptoms import history, selectors
+from symptoms.trends import trends_get
 from symptoms.views.common import request_patient
 
 
@@ -25,6 +26,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
     since = history.period_start(today=today, period=period)
     domains = history.history_get(patient=patient, since=since, until=today)
     context = {
+        "changes": trends_get(patient=patient).flags,
         "domains": domains,
         "period": period,
         "periods": [(key, str(label)) for key, label in history.PERIOD_LABELS.items()],

@@ -708,9 +708,10 @@ def test_it_reads_the_history_in_the_same_number_of_queries_however_long_it_is(
     for back in range(1, days + 1, 28):
         report(alice, "mfis", MFIS_ALL_TWOS, on=TODAY - timedelta(days=back))
 
-    # Session, user, profile (the language middleware reads it), daily weeks, scores, and the
-    # session's save (a savepoint, the update, its release).
-    with django_assert_max_num_queries(8):
+    # Session, user, profile (the language middleware reads it), daily weeks, scores, the
+    # session's save (a savepoint, the update, its release), and the five reads of the trends
+    # behind "Changes since your first answers".
+    with django_assert_max_num_queries(13):
         response = alice_client.get(reverse("symptoms:history") + "?period=all")
     assert response.status_code == 200
     with django_assert_max_num_queries(8):
@@ -768,3 +769,20 @@ def test_it_deletes_the_account_with_the_right_password_and_logs_out(
 def test_it_deletes_an_account_only_with_a_post(alice_client: Client, alice: User) -> None:
     assert alice_client.get(reverse("symptoms:account_delete")).status_code == 405
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_history_says_what_changed_in_plain_words(alice_client: Client, alice: User) -> None:
+    answers = {str(n): 2 for n in range(1, 22)}  # MFIS total 42
+    worse = answers | {"1": 4, "2": 4, "3": 4}  # 48: 6 more, past the MCID of 4
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        report(alice, "mfis", answers, on=date(2026, 8, 1))
+        report(alice, "mfis", worse, on=date(2026, 9, 1))
+        report(alice, "mfis", worse, on=date(2026, 10, 15))
+
+    html = alice_client.get(reverse("symptoms:history")).content.decode()
+
+    assert "Changes since your first answers" in html
+    assert "MFIS, Total:" in html
+    assert "worse" in html
+    assert "It has lasted four weeks or more." in html
+    assert "confirmed_worsening" not in html

@@ -275,3 +275,20 @@ def test_the_trends_take_the_same_queries_for_a_month_or_three_years(
     assert len(response.json()["scales"]) == 9  # 5 daily ratings + MFIS total and 3 subscales
     # The patient and link, five reads of scores, resets and report days, one audit insert.
     assert len(queries) == 7
+
+
+class TestOwnTrends:
+    def test_a_patient_sees_the_same_trends_unaudited(
+        self, alice: User, charlie_api: APIClient, api_as: Any
+    ) -> None:
+        mfis_series(alice, [(0, 30), (30, 36), (65, 37)])
+        as_charlie = trends(charlie_api, alice).json()
+
+        own = api_as(alice).get("/api/v1/me/trends/")
+
+        assert own.status_code == 200
+        assert own.json() == as_charlie
+        assert AuditEvent.objects.filter(action=AuditAction.PATIENT_DATA_VIEWED).count() == 1
+
+    def test_clinicians_have_no_own_trends(self, charlie: User, api_as: Any) -> None:
+        assert api_as(charlie).get("/api/v1/me/trends/").status_code == 403
