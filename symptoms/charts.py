@@ -7,12 +7,18 @@ second one squeezed onto the first). Lines break across weeks without answers in
 drawing a trend nobody reported. Markers and panels, not colour alone, tell series apart.
 
 Every chart has a data table on the page and a text summary as its alternative text.
+
+The clinician's charts add, on each scale with a minimal clinically important difference, the
+baseline as a dashed line and a shaded band of baseline ± threshold (``bands``): a point outside
+the band is a meaningful change. The patient's own charts have no bands.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import matplotlib
@@ -22,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from symptoms.history import DomainHistory, WeekMean, number
+from symptoms.history import DAILY, DomainHistory, WeekMean, number
 from symptoms.scoring import Direction
 
 # The Figure API draws without pyplot or a display backend, and keeps no global figure state.
@@ -48,7 +54,21 @@ SCORE = "#0f5f2f"  # the site's success green: 7.6:1 on white
 WIDTH_INCHES = 8.0
 PANEL_INCHES = 2.4
 DAYS_PANEL_INCHES = 1.5
+BAND = "#dfe6f3"  # a pale blue: the lines and markers on it keep over 7:1
+BASELINE = "#1a1a1a"
 EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A scale's baseline and its threshold (the MCID in scale units)."""
+
+    baseline: float
+    threshold: float
+
+
+# Bands by (instrument code, scale key); the daily ratings are ("daily", domain scale key).
+Bands = Mapping[tuple[str, str], Band]
 
 
 def _x_range(history: DomainHistory) -> tuple[date, date]:
@@ -120,8 +140,19 @@ def _style(axes: Axes, *, title: str, low: float, high: float, direction: Direct
     axes.set_axisbelow(True)
 
 
-def chart_svg(history: DomainHistory) -> bytes:
-    """The domain's chart as SVG bytes."""
+def _band(axes: Axes, band: Band | None, *, low: float, high: float) -> None:
+    if band is None:
+        return
+    # Clipped to the scale's range: a band past either end would stretch the axis.
+    bottom = max(low, band.baseline - band.threshold)
+    top = min(high, band.baseline + band.threshold)
+    axes.axhspan(bottom, top, color=BAND, linewidth=0, zorder=0)
+    axes.axhline(band.baseline, color=BASELINE, linewidth=1.5, linestyle="--", zorder=1)
+
+
+def chart_svg(history: DomainHistory, *, bands: Bands | None = None) -> bytes:
+    """The domain's chart as SVG bytes; with ``bands``, the clinician's chart: each scale's
+    baseline and its band of no meaningful change, and titles that do not say "your"."""
     panels: list[str] = []
     if history.weeks:
         panels += ["weekly", "days"]
@@ -139,6 +170,8 @@ def chart_svg(history: DomainHistory) -> bytes:
         mondays, means = _weekly_line(history.weeks)
         # Plotted mid-week, where the days behind the average lie.
         middles = [monday + timedelta(days=3) for monday in mondays]
+        weekly_band = bands.get((DAILY, scale.key)) if bands is not None else None
+        _band(weekly, weekly_band, low=scale.range[0], high=scale.range[1])
         weekly.plot(
             [_x(day) for day in middles],
             means,
@@ -150,7 +183,9 @@ def chart_svg(history: DomainHistory) -> bytes:
         )
         _style(
             weekly,
-            title=_("Weekly average of your daily ratings"),
+            title=_("Weekly average of your daily ratings")
+            if bands is None
+            else _("Weekly average of daily ratings"),
             low=scale.range[0],
             high=scale.range[1],
             direction=scale.direction,
@@ -167,6 +202,13 @@ def chart_svg(history: DomainHistory) -> bytes:
         index = 2
     for series in history.series_with_data:
         axes = axes_list[index]
+        if bands is not None:
+            _band(
+                axes,
+                bands.get((series.instrument.code, series.scale.key)),
+                low=series.scale.range[0],
+                high=series.scale.range[1],
+            )
         axes.plot(
             [_x(point.on) for point in series.points],
             [point.value for point in series.points],

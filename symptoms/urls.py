@@ -20,6 +20,19 @@ urlpatterns = [
     path("history/", views.history_page, name="history"),
     path("history/charts/<slug:domain>.svg", views.history_chart, name="history_chart"),
     path("my-data/", views.my_data, name="my_data"),
+    path("my-data/views/", views.data_views, name="data_views"),
     path("my-data/delete/", views.account_delete, name="account_delete"),
     path("goodbye/", views.account_deleted, name="account_deleted"),
+    path("clinic/patients/", views.clinic_patients, name="clinic_patients"),
+    path("clinic/patients/<uuid:public_id>/", views.clinic_patient, name="clinic_patient"),
+    path(
+        "clinic/patients/<uuid:public_id>/summary/",
+        views.clinic_summary,
+        name="clinic_summary",
+    ),
+    path(
+        "clinic/patients/<uuid:public_id>/charts/<slug:domain>.svg",
+        views.clinic_chart,
+        name="clinic_chart",
+    ),
 ]
