@@ -169,12 +169,13 @@ class CheckInForm(ServiceErrorsMixin):
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label=_("Private note (optional)"),
+        label=_("Note (optional)"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "At most 500 characters. Your note is private: it is never shared with researchers."
+            "At most 500 characters. Only you and the clinicians you share with can read it; "
+            "it is never shared with researchers."
         ),
     )
 

@@ -199,6 +199,7 @@ def test_it_shows_five_rating_groups_with_skip_answers_context_and_a_private_not
     assert '<label for="id_context_tags_2">Poor sleep</label>' in html
     assert '<label for="id_context_tags_6">A suspected relapse</label>' in html
     assert 'maxlength="500"' in html
+    assert "Only you and the clinicians you share with can read it" in html
     assert "it is never shared with researchers" in html
     uuid.UUID(client_id_of(html))
 
