@@ -75,6 +75,10 @@ def patient_sign_up(
     user = _user_create(email=email, password=password, role=Role.PATIENT, full_name=full_name)
     if profile:
         profile_update(user=user, actor=user, data=profile)
+    # Imported here: symptoms builds on accounts, not the other way round at import time.
+    from symptoms.reminders import reminder_defaults_create
+
+    reminder_defaults_create(patient=user)
     return user
 
 

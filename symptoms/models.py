@@ -170,3 +170,70 @@ class BaselineReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument}.{self.scale} baseline from {self.since}"
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week or every few weeks")
+    MONTHLY = "monthly", _("Every month")
+
+
+class ReminderSchedule(models.Model):
+    """When to remind one person about one instrument: a local wall-clock time in the person's
+    time zone (from the profile), with optional quiet hours and a pause."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_schedules"
+    )
+    instrument = models.CharField(max_length=32)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    local_time = models.TimeField()
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True)  # 0 Monday … 6 Sunday
+    every_n_weeks = models.PositiveSmallIntegerField(default=1)
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)  # 29-31: month's end
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    paused_until = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    starts_on = models.DateField()  # the anchor of "every N weeks"
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("patient", "instrument"), name="reminder_schedule_one_per_instrument"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(frequency="daily", weekday__isnull=True, day_of_month__isnull=True)
+                    | models.Q(
+                        frequency="weekly",
+                        weekday__gte=0,
+                        weekday__lte=6,
+                        day_of_month__isnull=True,
+                    )
+                    | models.Q(
+                        frequency="monthly",
+                        weekday__isnull=True,
+                        day_of_month__gte=1,
+                        day_of_month__lte=31,
+                    )
+                ),
+                name="reminder_schedule_fields_match_frequency",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_n_weeks__gte=1, every_n_weeks__lte=12),
+                name="reminder_schedule_every_n_weeks_1_to_12",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="reminder_schedule_quiet_hours_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.frequency} at {self.local_time:%H:%M}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from symptoms.api import clinician, views
+from symptoms.api import clinician, reminders, views
 
 urlpatterns = [
     path("instruments/", views.InstrumentListView.as_view(), name="api-instruments"),
@@ -15,6 +15,16 @@ urlpatterns = [
     path("reports/<uuid:public_id>/", views.ReportDetailView.as_view(), name="api-report-detail"),
     path("me/export/", views.ExportView.as_view(), name="api-export"),
     path("me/deletion/", views.AccountDeleteView.as_view(), name="api-account-delete"),
+    path(
+        "reminder-schedules/",
+        reminders.ScheduleListCreateView.as_view(),
+        name="api-reminder-schedules",
+    ),
+    path(
+        "reminder-schedules/<uuid:public_id>/",
+        reminders.ScheduleDetailView.as_view(),
+        name="api-reminder-schedule-detail",
+    ),
     path("me/trends/", clinician.OwnTrendsView.as_view(), name="api-own-trends"),
     path("patients/", clinician.PatientListView.as_view(), name="api-patients"),
     path(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import ResearcherProfile, Role, SharingLink, User
 from symptoms.demo import demo_history_create
+from symptoms.reminders import reminder_defaults_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential, DEBUG only
 DEMO_ACCOUNTS = (
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 services.researcher_decide(researcher=researcher, staff=staff, approve=True)
             today = timezone.localdate(timezone=ZoneInfo(str(DEMO_PROFILE["time_zone"])))
             reports = demo_history_create(patient=patient, today=today)
+            reminder_defaults_create(patient=patient, today=today)
         if reports:
             self.stdout.write(f"Created a year of history for the demo patient: {reports} reports.")
         self.stdout.write(

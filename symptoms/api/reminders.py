@@ -1,0 +1,136 @@
+"""Reminder schedules: ``/api/v1/reminder-schedules/``. Patients only; another person's
+schedule is a 404. The time zone is the profile's and is shown, not set, here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.views import _user
+from config.api import IsPatient, StrictBooleanField, StrictIntegerField
+from symptoms import reminders
+from symptoms.models import Frequency, ReminderSchedule
+
+HH_MM = ["%H:%M"]
+
+
+class ScheduleIn(serializers.Serializer[Any]):
+    """Create: instrument, frequency and local_time are required. PATCH: any of the rest."""
+
+    instrument = serializers.CharField(max_length=32)
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    local_time = serializers.TimeField(input_formats=HH_MM, help_text='Local "HH:MM", 24-hour.')
+    weekday = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=6, help_text="0 Monday … 6."
+    )
+    every_n_weeks = StrictIntegerField(required=False, min_value=1, max_value=12)
+    day_of_month = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=31,
+        help_text="29-31 fall on the last day of shorter months.",
+    )
+    quiet_start = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
+    quiet_end = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
+    paused_until = serializers.DateField(required=False, allow_null=True)
+    is_active = StrictBooleanField(required=False)
+
+
+class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
+    id = serializers.UUIDField(source="public_id")
+    local_time = serializers.TimeField(format="%H:%M")
+    quiet_start = serializers.TimeField(format="%H:%M", allow_null=True)
+    quiet_end = serializers.TimeField(format="%H:%M", allow_null=True)
+    time_zone = serializers.CharField(source="patient.patient_profile.time_zone")
+
+    class Meta:
+        model = ReminderSchedule
+        fields = (
+            "id",
+            "instrument",
+            "frequency",
+            "local_time",
+            "weekday",
+            "every_n_weeks",
+            "day_of_month",
+            "quiet_start",
+            "quiet_end",
+            "paused_until",
+            "is_active",
+            "time_zone",
+        )
+
+
+ERRORS = {
+    "instrument": ["unknown_instrument", "schedule_exists"],
+    "weekday": ["required"],
+    "every_n_weeks": ["out_of_range"],
+    "day_of_month": ["required"],
+    "quiet_end": ["required"],
+}
+
+
+def _errors(methods: list[str]) -> Any:
+    def decorate(view: Any) -> Any:
+        for field, codes in ERRORS.items():
+            view = extend_validation_errors(codes, field_name=field, methods=methods)(view)
+        return view
+
+    return decorate
+
+
+@_errors(["post"])
+class ScheduleListCreateView(ListAPIView[ReminderSchedule]):
+    permission_classes = (IsPatient,)
+    serializer_class = ScheduleOut
+
+    def get_queryset(self) -> QuerySet[ReminderSchedule]:
+        return reminders.reminder_schedule_list(patient=_user(self.request)).select_related(
+            "patient__patient_profile"
+        )
+
+    @extend_schema(request=ScheduleIn, responses={201: ScheduleOut})
+    def post(self, request: Request) -> Response:
+        data = ScheduleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        schedule = reminders.reminder_schedule_create(
+            patient=_user(request), instrument=fields.pop("instrument"), data=fields
+        )
+        return Response(ScheduleOut(schedule).data, status=status.HTTP_201_CREATED)
+
+
+@_errors(["patch"])
+class ScheduleDetailView(APIView):
+    permission_classes = (IsPatient,)
+
+    def _schedule(self, request: Request, public_id: Any) -> ReminderSchedule:
+        return reminders.reminder_schedule_get(patient=_user(request), public_id=public_id)
+
+    @extend_schema(responses={200: ScheduleOut})
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(ScheduleOut(self._schedule(request, public_id)).data)
+
+    @extend_schema(request=ScheduleIn(partial=True), responses={200: ScheduleOut})
+    def patch(self, request: Request, public_id: str) -> Response:
+        schedule = self._schedule(request, public_id)
+        data = ScheduleIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("instrument", None)  # a schedule stays with its instrument
+        schedule = reminders.reminder_schedule_update(schedule=schedule, data=fields)
+        return Response(ScheduleOut(schedule).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, public_id: str) -> Response:
+        reminders.reminder_schedule_delete(schedule=self._schedule(request, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,155 @@
+"""Reminder schedules: every write, keyword-only and atomic. Reads are scoped to the person.
+
+A schedule says when to remind one person about one instrument: daily, weekly (every N weeks
+on a weekday) or monthly (a day of the month), at a local wall-clock time in the person's time
+zone from their profile, with optional quiet hours and a pause. Planning occurrences from
+schedules (DST, quiet hours) and sending them are the next steps of issue 4.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, time
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from config.service_errors import ServiceError
+from symptoms.definitions import instrument_get
+from symptoms.models import Frequency, ReminderSchedule
+
+DEFAULT_TIME = time(19, 0)  # evening: after the day, when fatigue and pain can be judged
+# The default questionnaires, a week apart within the month so no evening has more than one.
+DEFAULT_MONTHLY = (("mfis", 1), ("pdds", 8), ("neuroqol_ue", 15), ("pes", 22), ("pdq", 28))
+FIELDS = frozenset(
+    {
+        "frequency",
+        "local_time",
+        "weekday",
+        "every_n_weeks",
+        "day_of_month",
+        "quiet_start",
+        "quiet_end",
+        "paused_until",
+        "is_active",
+    }
+)
+
+
+class ScheduleInvalid(ServiceError):
+    code = "invalid_schedule"
+    message = _("This schedule is not valid.")
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__()
+        self.field, self.code, self.message = field, code, message  # type: ignore[assignment]
+
+
+class ScheduleExists(ServiceError):
+    code = "schedule_exists"
+    field = "instrument"
+    message = _("There is already a reminder for this questionnaire: change that one.")
+
+
+def _check(schedule: ReminderSchedule) -> None:
+    """The fields that go with the frequency, and nothing else; errors name the field."""
+    if schedule.frequency == Frequency.DAILY:
+        schedule.weekday, schedule.day_of_month, schedule.every_n_weeks = None, None, 1
+    elif schedule.frequency == Frequency.WEEKLY:
+        if schedule.weekday is None or not 0 <= schedule.weekday <= 6:
+            raise ScheduleInvalid(
+                "weekday", "required", str(_("Choose a weekday, 0 (Monday) to 6."))
+            )
+        if not 1 <= schedule.every_n_weeks <= 12:
+            raise ScheduleInvalid("every_n_weeks", "out_of_range", str(_("Every 1 to 12 weeks.")))
+        schedule.day_of_month = None
+    else:
+        if schedule.day_of_month is None or not 1 <= schedule.day_of_month <= 31:
+            raise ScheduleInvalid(
+                "day_of_month", "required", str(_("Choose a day of the month, 1 to 31."))
+            )
+        schedule.weekday, schedule.every_n_weeks = None, 1
+    if (schedule.quiet_start is None) != (schedule.quiet_end is None):
+        raise ScheduleInvalid(
+            "quiet_end", "required", str(_("Give both the start and the end of quiet hours."))
+        )
+
+
+def reminder_schedule_list(*, patient: User) -> QuerySet[ReminderSchedule]:
+    return ReminderSchedule.objects.filter(patient=patient)
+
+
+def reminder_schedule_get(*, patient: User, public_id: uuid.UUID) -> ReminderSchedule:
+    """One of the person's own schedules; anyone else's raises DoesNotExist (a 404)."""
+    return ReminderSchedule.objects.get(patient=patient, public_id=public_id)
+
+
+@transaction.atomic
+def reminder_schedule_create(
+    *, patient: User, instrument: str, data: dict[str, Any]
+) -> ReminderSchedule:
+    if patient.role != Role.PATIENT:
+        raise PermissionError("Only patients have reminders.")
+    if instrument_get(instrument) is None:
+        raise ScheduleInvalid(
+            "instrument", "unknown_instrument", str(_("There is no questionnaire with this code."))
+        )
+    schedule = ReminderSchedule(
+        patient=patient,
+        instrument=instrument,
+        starts_on=timezone.localdate(),
+        **{key: value for key, value in data.items() if key in FIELDS},
+    )
+    _check(schedule)
+    try:
+        with transaction.atomic():
+            schedule.save()
+    except IntegrityError:
+        raise ScheduleExists() from None
+    return schedule
+
+
+@transaction.atomic
+def reminder_schedule_update(
+    *, schedule: ReminderSchedule, data: dict[str, Any]
+) -> ReminderSchedule:
+    for key, value in data.items():
+        if key in FIELDS:
+            setattr(schedule, key, value)
+    _check(schedule)
+    schedule.updated_at = timezone.now()
+    schedule.save()
+    return schedule
+
+
+def reminder_schedule_delete(*, schedule: ReminderSchedule) -> None:
+    schedule.delete()
+
+
+@transaction.atomic
+def reminder_defaults_create(*, patient: User, today: date | None = None) -> int:
+    """The defaults a new person starts with: the daily check-in at 19:00 and the default
+    questionnaires monthly, a week apart. Missing ones only; returns how many were made."""
+    existing = set(reminder_schedule_list(patient=patient).values_list("instrument", flat=True))
+    starts_on = today or timezone.localdate()
+    wanted = [("daily", Frequency.DAILY, None)] + [
+        (code, Frequency.MONTHLY, day) for code, day in DEFAULT_MONTHLY
+    ]
+    made = [
+        ReminderSchedule(
+            patient=patient,
+            instrument=code,
+            frequency=frequency,
+            local_time=DEFAULT_TIME,
+            day_of_month=day,
+            starts_on=starts_on,
+        )
+        for code, frequency, day in wanted
+        if code not in existing and instrument_get(code) is not None
+    ]
+    ReminderSchedule.objects.bulk_create(made)
+    return len(made)
