@@ -51,6 +51,11 @@ class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
     quiet_start = serializers.TimeField(format="%H:%M", allow_null=True)
     quiet_end = serializers.TimeField(format="%H:%M", allow_null=True)
     time_zone = serializers.CharField(source="patient.patient_profile.time_zone")
+    # Declared, not derived from the model: a small integer's range differs between database
+    # backends, and the committed schema must not.
+    weekday = serializers.IntegerField(allow_null=True, min_value=0, max_value=6)
+    every_n_weeks = serializers.IntegerField(min_value=1, max_value=12)
+    day_of_month = serializers.IntegerField(allow_null=True, min_value=1, max_value=31)
 
     class Meta:
         model = ReminderSchedule
