@@ -13,13 +13,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA: the target the project commits to. axe-core has no
@@ -186,5 +189,18 @@ def press_and_wait_for_page(driver: WebDriver, *keys: str) -> None:
     old_page = driver.find_element(By.TAG_NAME, "html")
     press(driver, *keys)
     wait = WebDriverWait(driver, WAIT_SECONDS)
-    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda _: _is_gone(old_page))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _is_gone(element: WebElement) -> bool:
+    """Whether the page holding ``element`` has been replaced. Besides a stale reference,
+    Chromium sometimes answers mid-navigation that the node "does not belong to the document";
+    that means the same thing."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        return "does not belong to the document" in str(error)
+    return False
