@@ -28,7 +28,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from symptoms.history import DAILY, DomainHistory, WeekMean, number
+from symptoms.definitions import DAILY
+from symptoms.history import DomainHistory, WeekMean, number
 from symptoms.scoring import Direction
 
 # The Figure API draws without pyplot or a display backend, and keeps no global figure state.

@@ -30,6 +30,7 @@ from symptoms.scoring import (
 )
 
 INSTRUMENTS_DIR = Path(__file__).resolve().parent / "instruments"
+DAILY = "daily"  # the code of the daily check-in, which several rules treat apart
 
 
 class DefinitionError(ValueError):

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import Report
 from symptoms.services import report_submit
 
@@ -97,7 +97,7 @@ def demo_history_create(*, patient: User, today: date, seed: int = 2026) -> int:
                 tags.append("poor_sleep")
             report_submit(
                 patient=patient,
-                instrument="daily",
+                instrument=DAILY,
                 answers=answers,
                 client_id=uuid.uuid4(),
                 context_tags=tags,

@@ -22,11 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from symptoms.definitions import current
+from symptoms.definitions import DAILY, current
 from symptoms.models import ReportScore
 from symptoms.scoring import DOMAINS, Direction, Instrument, Scale
-
-DAILY = "daily"
 
 DOMAIN_LABELS: dict[str, Promise] = {
     "fatigue": gettext_lazy("Fatigue"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from config.service_errors import ServiceError
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import Frequency, ReminderSchedule
 
 DEFAULT_TIME = time(19, 0)  # evening: after the day, when fatigue and pain can be judged
@@ -136,7 +136,7 @@ def reminder_defaults_create(*, patient: User, today: date | None = None) -> int
     questionnaires monthly, a week apart. Missing ones only; returns how many were made."""
     existing = set(reminder_schedule_list(patient=patient).values_list("instrument", flat=True))
     starts_on = today or timezone.localdate()
-    wanted = [("daily", Frequency.DAILY, None)] + [
+    wanted = [(DAILY, Frequency.DAILY, None)] + [
         (code, Frequency.MONTHLY, day) for code, day in DEFAULT_MONTHLY
     ]
     made = [

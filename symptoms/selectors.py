@@ -12,7 +12,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from symptoms.definitions import current
+from symptoms.definitions import DAILY, current
 from symptoms.models import InstrumentText, Report, ReportDraft
 from symptoms.scoring import DOMAINS, Instrument
 
@@ -30,7 +30,7 @@ def instrument_list() -> list[Instrument]:
     """The instruments people on this site can answer, daily check-in first."""
     return sorted(
         (instrument for instrument in current().values() if instrument_is_available(instrument)),
-        key=lambda i: (i.code != "daily", DOMAIN_ORDER.get(i.domain, 99), i.code),
+        key=lambda i: (i.code != DAILY, DOMAIN_ORDER.get(i.domain, 99), i.code),
     )
 
 
@@ -79,9 +79,7 @@ def local_today(*, patient: User, now: datetime | None = None) -> date:
 
 
 def daily_get(*, patient: User, on: date) -> Report | None:
-    return (
-        Report.objects.current().filter(patient=patient, instrument="daily", local_date=on).first()
-    )
+    return Report.objects.current().filter(patient=patient, instrument=DAILY, local_date=on).first()
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def questionnaires_due(*, patient: User, today: date) -> list[Due]:
     last_on = dict(
         Report.objects.current()
         .filter(patient=patient)
-        .exclude(instrument="daily")
+        .exclude(instrument=DAILY)
         .values("instrument")
         .annotate(last=Max("local_date"))
         .values_list("instrument", "last")
@@ -110,7 +108,7 @@ def questionnaires_due(*, patient: User, today: date) -> list[Due]:
     drafts = {draft.instrument: draft for draft in ReportDraft.objects.filter(patient=patient)}
     due = []
     for instrument in instrument_list():
-        if instrument.code == "daily":
+        if instrument.code == DAILY:
             continue
         last = last_on.get(instrument.code)
         interval = timedelta(days=instrument.suggested_interval_days or 28)

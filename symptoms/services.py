@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile, Role, User
 from symptoms import errors
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import InstrumentText, Report, ReportDraft, ReportMode, ReportScore
 from symptoms.scoring import AnswerProblem, Instrument, answers_problems, score
 
@@ -148,9 +148,9 @@ def report_submit(
     else:
         time_zone = profile.time_zone
         local_date = completed_at.astimezone(ZoneInfo(time_zone)).date()
-        if definition.code == "daily" and (
+        if definition.code == DAILY and (
             Report.objects.current()
-            .filter(patient=patient, instrument="daily", local_date=local_date)
+            .filter(patient=patient, instrument=DAILY, local_date=local_date)
             .exists()
         ):
             raise errors.DailyAlreadySubmitted()

@@ -22,11 +22,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from symptoms.change import Assessment, BaselineRule, ChangeKind, Point, assess
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import BaselineReset, Report, ReportScore
 from symptoms.scoring import Instrument, Scale, Source
 
-DAILY = "daily"
 CONFIRM_AFTER_DAYS = 28
 ADHERENCE_DAYS = 84  # completion is reported over the last 12 weeks
 

@@ -30,13 +30,13 @@ from accounts.views import _user, role_required
 from symptoms import history, selectors
 from symptoms.api.clinician import _patient_for
 from symptoms.change import ChangeKind
+from symptoms.definitions import DAILY
 from symptoms.forms import CONTEXT_TAG_LABELS
 from symptoms.models import Report
 from symptoms.scoring import Direction
 from symptoms.trends import ADHERENCE_DAYS, PatientTrends, ScaleTrend, trends_for, trends_get
 from symptoms.views.history import CHART_CSP
 
-DAILY = "daily"
 NO_VALUE = "\u2013"  # an en dash in an empty table cell
 SUMMARY_MONTHS = 3
 DETAIL_PERIOD = "12m"  # a year of trends; the chart's own link offers the whole history

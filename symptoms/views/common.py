@@ -8,10 +8,9 @@ from django.utils.translation import get_language
 
 from accounts.models import Role, User
 from symptoms import forms, selectors
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.scoring import Instrument
 
-DAILY = "daily"
 SECONDS_PER_QUESTION = 15  # for "about N minutes": a generous pace for tired hands and eyes
 
 # The downloads of "Your data", served by the API's export (session authentication works

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.views import role_required
 from symptoms import errors, forms, selectors, services
-from symptoms.definitions import instrument_get
+from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import Report
 from symptoms.scoring import Direction, Instrument, NoScore, Scale, scale_score, score
-from symptoms.views.common import DAILY, SECONDS_PER_QUESTION, request_patient, wording_for
+from symptoms.views.common import SECONDS_PER_QUESTION, request_patient, wording_for
 
 
 def _questionnaire(code: str) -> Instrument:
