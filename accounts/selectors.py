@@ -83,6 +83,16 @@ def clinician_patients(*, clinician: User) -> QuerySet[User]:
     ).distinct()
 
 
+def clinician_patient_get(*, clinician: User, public_id: UUID | str) -> User:
+    """One patient who shares with this clinician now; anyone else raises User.DoesNotExist
+    (a 404), whether they never shared, revoked, or share with another clinician."""
+    return (
+        clinician_patients(clinician=clinician)
+        .select_related("patient_profile")
+        .get(public_id=public_id)
+    )
+
+
 def clinician_can_see(*, clinician: User, patient: User) -> bool:
     return clinician_patients(clinician=clinician).filter(pk=patient.pk).exists()
 

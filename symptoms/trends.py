@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Count, Max, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import clinician_patients
 from symptoms.change import Assessment, BaselineRule, ChangeKind, Point, assess
 from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import BaselineReset, Report, ReportScore
@@ -170,6 +171,21 @@ def trends_for(
             last_on.get(patient.pk),
         )
     return result
+
+
+def clinician_patient_rows(
+    *, clinician: User, search: str = "", flagged: bool | None = None
+) -> list[PatientTrends]:
+    """The clinician's patients with their trends: flagged (confirmed worsening) first, then by
+    name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind only."""
+    patients = clinician_patients(clinician=clinician).select_related("patient_profile")
+    if search:
+        patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
+    rows = list(trends_for(patients=list(patients)).values())
+    if flagged is not None:
+        rows = [row for row in rows if bool(row.flagged_domains) == flagged]
+    rows.sort(key=lambda row: (not row.flagged_domains, row.patient.full_name.lower()))
+    return rows
 
 
 def trends_get(*, patient: User, confirm_after_days: int = CONFIRM_AFTER_DAYS) -> PatientTrends:

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
@@ -23,15 +22,7 @@ from accounts.models import AuditAction, User
 from config.api import IsClinician, IsPatient
 from symptoms.definitions import instrument_get
 from symptoms.models import BaselineReset
-from symptoms.trends import PatientTrends, ScaleTrend, trends_for, trends_get
-
-
-def _patient_for(clinician: User, public_id: Any) -> User:
-    return (
-        account_selectors.clinician_patients(clinician=clinician)
-        .select_related("patient_profile")
-        .get(public_id=public_id)
-    )
+from symptoms.trends import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
 
 
 def _round(value: float | None, decimals: int) -> float | None:
@@ -67,18 +58,11 @@ class PatientListView(APIView):
         clinician = _user(request)
         filters = PatientFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        patients = account_selectors.clinician_patients(clinician=clinician).select_related(
-            "patient_profile"
+        rows = clinician_patient_rows(
+            clinician=clinician,
+            search=filters.validated_data.get("search") or "",
+            flagged=filters.validated_data.get("flagged"),
         )
-        search = filters.validated_data.get("search")
-        if search:
-            patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
-        rows = list(trends_for(patients=list(patients)).values())
-        flagged = filters.validated_data.get("flagged")
-        if flagged is not None:
-            rows = [row for row in rows if bool(row.flagged_domains) == flagged]
-        # Flagged patients first, then by name.
-        rows.sort(key=lambda row: (not row.flagged_domains, row.patient.full_name.lower()))
         return Response(PatientRowOut(rows, many=True).data)
 
 
@@ -216,7 +200,7 @@ class PatientTrendsView(APIView):
     @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
     def get(self, request: Request, public_id: str) -> Response:
         clinician = _user(request)
-        patient = _patient_for(clinician, public_id)
+        patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
         body = _trends_body(request, patient)
         account_services.audit_record(
             actor=clinician,
@@ -267,7 +251,7 @@ class BaselineResetView(APIView):
     @extend_schema(request=BaselineIn, responses={201: BaselineIn})
     def post(self, request: Request, public_id: str) -> Response:
         clinician = _user(request)
-        patient = _patient_for(clinician, public_id)
+        patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
         data = BaselineIn(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():

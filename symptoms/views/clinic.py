@@ -28,13 +28,18 @@ from accounts import services as account_services
 from accounts.models import AuditAction, Role, User
 from accounts.views import _user, role_required
 from symptoms import history, selectors
-from symptoms.api.clinician import _patient_for
 from symptoms.change import ChangeKind
 from symptoms.definitions import DAILY
 from symptoms.forms import CONTEXT_TAG_LABELS
 from symptoms.models import Report
 from symptoms.scoring import Direction
-from symptoms.trends import ADHERENCE_DAYS, PatientTrends, ScaleTrend, trends_for, trends_get
+from symptoms.trends import (
+    ADHERENCE_DAYS,
+    PatientTrends,
+    ScaleTrend,
+    clinician_patient_rows,
+    trends_get,
+)
 from symptoms.views.history import CHART_CSP
 
 NO_VALUE = "\u2013"  # an en dash in an empty table cell
@@ -52,7 +57,7 @@ KIND_LABELS: dict[str, Promise] = {
 
 def _patient_or_404(clinician: User, public_id: UUID) -> User:
     try:
-        return _patient_for(clinician, public_id)
+        return account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
     except User.DoesNotExist as error:
         raise Http404 from error
 
@@ -221,16 +226,9 @@ def clinic_patients(request: HttpRequest) -> HttpResponse:
     search, flagged_only = "", False
     if form.is_valid():
         search, flagged_only = form.cleaned_data["search"], form.cleaned_data["flagged"]
-    patients = account_selectors.clinician_patients(clinician=clinician).select_related(
-        "patient_profile"
+    rows = clinician_patient_rows(
+        clinician=clinician, search=search, flagged=True if flagged_only else None
     )
-    if search:
-        patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
-    rows = list(trends_for(patients=list(patients)).values())
-    if flagged_only:
-        rows = [row for row in rows if row.flagged_domains]
-    # Flagged patients first, then by name, as in the API.
-    rows.sort(key=lambda row: (not row.flagged_domains, row.patient.full_name.lower()))
     context = {
         "form": form,
         "rows": [
