@@ -10,11 +10,12 @@ involved.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import formats
 from django.utils.functional import Promise
@@ -243,6 +244,19 @@ def _trend(name: str, count: str, values: list[tuple[float, str]], *, direction:
     return f"{text} {worse}"
 
 
+def weekly_means(scores: QuerySet[ReportScore]) -> Iterable[Mapping[str, Any]]:
+    """Daily ratings grouped by patient, scale and Monday-based week, in one query: each
+    group's ``week_on`` (see ``as_date``), ``mean``, ``days`` answered and ``last_on``."""
+    return (
+        scores.annotate(week_on=TruncWeek("local_date"))
+        .values("patient_id", "scale", "week_on")
+        .annotate(
+            mean=Avg("value"), days=Count("local_date", distinct=True), last_on=Max("local_date")
+        )
+        .order_by("patient_id", "scale", "week_on")
+    )
+
+
 def history_get(
     *,
     patient: User,
@@ -263,18 +277,14 @@ def history_get(
     weeks: dict[str, list[WeekMean]] = {}
     daily_scales = [m.daily_scale.key for m in measures if m.daily_scale is not None]
     if daily_scales:
-        rows = (
+        rows = weekly_means(
             ReportScore.objects.filter(
                 dates, patient=patient, instrument=DAILY, scale__in=daily_scales
             )
-            .annotate(week_on=TruncWeek("local_date"))
-            .values("scale", "week_on")
-            .annotate(mean=Avg("value"), days=Count("local_date", distinct=True))
-            .order_by("scale", "week_on")
         )
         for row in rows:
             weeks.setdefault(row["scale"], []).append(
-                WeekMean(_as_date(row["week_on"]), float(row["mean"]), int(row["days"]))
+                WeekMean(as_date(row["week_on"]), float(row["mean"]), int(row["days"]))
             )
 
     points: dict[tuple[str, str], list[ScorePoint]] = {}
@@ -306,6 +316,6 @@ def history_get(
     ]
 
 
-def _as_date(value: date | datetime) -> date:
+def as_date(value: date | datetime) -> date:
     # Truncating may give a timestamp at midnight (PostgreSQL) rather than a date.
     return value.date() if isinstance(value, datetime) else value

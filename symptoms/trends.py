@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import clinician_patients
 from symptoms.change import Assessment, BaselineRule, ChangeKind, Point, assess
 from symptoms.definitions import DAILY, instrument_get
+from symptoms.history import as_date, weekly_means
 from symptoms.models import BaselineReset, Report, ReportScore
 from symptoms.scoring import Instrument, Scale, Source
 
@@ -90,11 +90,6 @@ class PatientTrends:
         return list(dict.fromkeys(domains))
 
 
-def _as_date(value: date | datetime) -> date:
-    # Truncating may give a timestamp at midnight (PostgreSQL) rather than a date.
-    return value.date() if isinstance(value, datetime) else value
-
-
 def trends_for(
     *, patients: Sequence[User], confirm_after_days: int = CONFIRM_AFTER_DAYS
 ) -> dict[int, PatientTrends]:
@@ -108,19 +103,11 @@ def trends_for(
     """
     ids = [patient.pk for patient in patients]
     weeks: dict[tuple[int, str, str], list[TrendPoint]] = defaultdict(list)
-    rows = (
-        ReportScore.objects.filter(patient_id__in=ids, instrument=DAILY)
-        .annotate(week_on=TruncWeek("local_date"))
-        .values("patient_id", "scale", "week_on")
-        .annotate(
-            mean=Avg("value"), days=Count("local_date", distinct=True), last_on=Max("local_date")
-        )
-        .order_by("patient_id", "scale", "week_on")
-    )
+    rows = weekly_means(ReportScore.objects.filter(patient_id__in=ids, instrument=DAILY))
     for row in rows:
         weeks[(row["patient_id"], DAILY, row["scale"])].append(
             TrendPoint(
-                _as_date(row["week_on"]), float(row["mean"]), int(row["days"]), row["last_on"]
+                as_date(row["week_on"]), float(row["mean"]), int(row["days"]), row["last_on"]
             )
         )
     scores = (
