@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from config.api import StrictBooleanField
 from symptoms.models import Report, ReportMode
+from symptoms.selectors import instrument_is_available
 from symptoms.services import NOTE_MAX_LENGTH
 
 # --- Instruments ----------------------------------------------------------------------------
@@ -110,8 +111,6 @@ class InstrumentOut(InstrumentSummaryOut):
     )
 
     def get_is_available(self, instrument: Any) -> bool:
-        from symptoms.selectors import instrument_is_available
-
         return instrument_is_available(instrument)
 
     def get_has_official_text(self, instrument: Any) -> bool:
