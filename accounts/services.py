@@ -76,7 +76,7 @@ def patient_sign_up(
     if profile:
         profile_update(user=user, actor=user, data=profile)
     # Imported here: symptoms builds on accounts, not the other way round at import time.
-    from symptoms.reminders import reminder_defaults_create
+    from symptoms.reminders.schedules import reminder_defaults_create
 
     reminder_defaults_create(patient=user)
     return user

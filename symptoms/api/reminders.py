@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.api.views import _user
 from config.api import IsPatient, StrictBooleanField, StrictIntegerField
-from symptoms import reminders
 from symptoms.models import Frequency, ReminderSchedule
+from symptoms.reminders import schedules as reminders
 
 HH_MM = ["%H:%M"]
 

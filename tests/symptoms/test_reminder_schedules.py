@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.models import User
 from symptoms.models import ReminderSchedule
-from symptoms.reminders import reminder_defaults_create
+from symptoms.reminders.schedules import reminder_defaults_create
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/reminder-schedules/"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import ResearcherProfile, Role, SharingLink, User
 from symptoms.demo import demo_history_create
-from symptoms.reminders import reminder_defaults_create
+from symptoms.reminders.schedules import reminder_defaults_create
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential, DEBUG only
 DEMO_ACCOUNTS = (
