@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml
 
 ## Set up and start web, Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
 run: $(VENV)/.installed-local
-	mkdir -p var/celery/queue var/celery/processed var/mail
+	mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py createcachetable
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo

@@ -142,6 +142,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        # Without this kombu keeps its exchange tables in ./control, beside the code.
+        "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
 else:
