@@ -113,11 +113,17 @@ def profile_update(*, user: User, actor: User, data: dict[str, Any]) -> PatientP
     if unknown:
         raise ValueError(f"Unknown profile fields: {sorted(unknown)}")
     profile = PatientProfile.objects.select_for_update().get(user=user)
+    old_time_zone = profile.time_zone
     for field, value in data.items():
         setattr(profile, field, value)
     profile.full_clean()
     profile.save()
     user.patient_profile = profile  # callers holding `user` see the new values
+    if profile.time_zone != old_time_zone:
+        # 19:00 stays 19:00 where the person now is: future reminders are planned again.
+        from symptoms.reminders.occurrences import reminders_replan_for
+
+        reminders_replan_for(patient=user)
     audit_record(
         actor=actor,
         action=AuditAction.PROFILE_UPDATED,

@@ -10,13 +10,30 @@ import os
 
 from celery import Celery
 
+from config.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("mstracker", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# How often beat asks the dispatcher for due reminders: a reminder goes out at most this late.
+REMINDER_TICK_SECONDS = env_int("REMINDER_TICK_SECONDS", default=60, minimum=1)
+
 app.conf.beat_schedule = {
+    # The reminder tick runs in UTC and only asks the database what is due: wall-clock times
+    # and DST are handled per occurrence (symptoms/planning.py), never by beat.
+    "reminders-dispatch-due": {
+        "task": "symptoms.tasks.reminders_dispatch_due",
+        "schedule": REMINDER_TICK_SECONDS,
+        "options": {"expires": REMINDER_TICK_SECONDS * 1.5},
+    },
+    "reminders-reap-stuck": {
+        "task": "symptoms.tasks.reminders_reap_stuck",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60 * 1.5},
+    },
     "share-codes-purge-expired": {
         "task": "accounts.tasks.share_codes_purge_expired",
         "schedule": 30 * 60,

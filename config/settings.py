@@ -292,6 +292,15 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # docs/instruments.md) are offered only once the site lists them here, e.g. "msws12,bpi".
 LICENSED_INSTRUMENTS = frozenset(env_list("LICENSED_INSTRUMENTS"))
 
+# --- Reminders (docs/reminders.md) ------------------------------------------------------------
+# Channels tried in order; the first that can reach the person sends. Each is a dotted path to
+# a class with the interface of symptoms.reminders.channels.Channel.
+REMINDER_CHANNELS = env_list(
+    "REMINDER_CHANNELS", default=["symptoms.reminders.channels.EmailChannel"]
+)
+# How long a signed pause/stop link in a reminder email stays valid.
+REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, minimum=1)
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

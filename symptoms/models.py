@@ -197,6 +197,8 @@ class ReminderSchedule(models.Model):
     paused_until = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     starts_on = models.DateField()  # the anchor of "every N weeks"
+    # Occurrences exist as rows up to this instant; the planner extends it (see occurrences.py).
+    planned_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -237,3 +239,98 @@ class ReminderSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.frequency} at {self.local_time:%H:%M}"
+
+
+class OccurrenceStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    QUEUED = "queued", _("Queued for sending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be sent")
+    COMPLETED = "completed", _("Completed")
+    EXPIRED = "expired", _("Expired without an answer")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class ReminderOccurrence(models.Model):
+    """One planned reminder: the row that makes it sent at most once and never lost.
+
+    ``due_at`` is the planned instant (the unique key with the schedule); ``send_after`` starts
+    equal to it and moves later only when a late send would fall in quiet hours. The window
+    ``[opens_at, closes_at)`` is when answering the instrument counts for this reminder.
+    ``patient`` and ``instrument`` are kept on the row so the log outlives a deleted schedule.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    schedule = models.ForeignKey(
+        ReminderSchedule, on_delete=models.SET_NULL, null=True, related_name="occurrences"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_occurrences"
+    )
+    instrument = models.CharField(max_length=32)
+    opens_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    send_after = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=OccurrenceStatus.choices, default=OccurrenceStatus.PLANNED
+    )
+    reason = models.CharField(max_length=32, blank=True)  # why skipped or failed: a code
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    report = models.ForeignKey(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-due_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=("schedule", "due_at"), name="reminder_occurrence_once"),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lte=models.F("due_at"))
+                & models.Q(due_at__lt=models.F("closes_at")),
+                name="reminder_occurrence_window_holds_due",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("status", "send_after"), name="reminder_occurrence_due"),
+            models.Index(fields=("status", "closes_at"), name="reminder_occurrence_closing"),
+            models.Index(fields=("patient", "instrument", "due_at")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} reminder due {self.due_at.isoformat()} ({self.status})"
+
+
+class DeliveryEvent(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    COMPLETED = "completed", _("Completed")
+    EXPIRED = "expired", _("Expired")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class ReminderDelivery(models.Model):
+    """The delivery log: one row per thing that happened to an occurrence. Append-only."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurrence = models.ForeignKey(
+        ReminderOccurrence, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=16, choices=DeliveryEvent.choices)
+    reason = models.CharField(max_length=32, blank=True)  # a code, never free text
+    channel = models.CharField(max_length=16, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("occurrence", "created_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.reason}".strip()

@@ -18,6 +18,7 @@ from accounts.models import PatientProfile, Role, User
 from symptoms import errors
 from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import InstrumentText, Report, ReportDraft, ReportMode, ReportScore
+from symptoms.reminders.occurrences import reminder_occurrences_complete
 from symptoms.scoring import AnswerProblem, Instrument, answers_problems, score
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def report_submit(
        original) are serialised: one daily check-in per local day, one correction per report.
     4. Store the report with its scores, and its non-empty scores in ``ReportScore``; a
        correction removes the superseded report's rows from that table.
+    5. Complete the open reminder whose window holds ``completed_at``, so it is not sent.
 
     ``is_import`` lets trusted callers (``seed_demo``, imports from another tracker) record
     reports completed longer ago than a client may queue them.
@@ -198,6 +200,7 @@ def report_submit(
         if value is not None
     )
     ReportDraft.objects.filter(patient=patient, instrument=definition.code).delete()
+    reminder_occurrences_complete(report=report)
     logger.debug(
         "report stored id=%s instrument=%s supersedes=%s",
         report.public_id,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from symptoms import views
+from symptoms.views import reminder_links
 
 app_name = "symptoms"
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("my-data/views/", views.data_views, name="data_views"),
     path("my-data/delete/", views.account_delete, name="account_delete"),
     path("goodbye/", views.account_deleted, name="account_deleted"),
+    path("reminders/link/<str:token>/", reminder_links.reminder_manage, name="reminder_manage"),
+    path("reminders/link/<str:token>/stop/", reminder_links.reminder_stop, name="reminder_stop"),
     path("clinic/patients/", views.clinic_patients, name="clinic_patients"),
     path("clinic/patients/<uuid:public_id>/", views.clinic_patient, name="clinic_patient"),
     path(

@@ -2,8 +2,8 @@
 
 A schedule says when to remind one person about one instrument: daily, weekly (every N weeks
 on a weekday) or monthly (a day of the month), at a local wall-clock time in the person's time
-zone from their profile, with optional quiet hours and a pause. Planning occurrences from
-schedules (DST, quiet hours) and sending them are the next steps of issue 4.
+zone from their profile, with optional quiet hours and a pause. Every change re-plans the
+schedule's future occurrences at once (``occurrences.reminder_schedule_replan``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from accounts.models import Role, User
 from config.service_errors import ServiceError
 from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import Frequency, ReminderSchedule
+from symptoms.reminders.occurrences import reminder_schedule_replan, reminder_schedule_retire
 
 DEFAULT_TIME = time(19, 0)  # evening: after the day, when fatigue and pain can be judged
 # The default questionnaires, a week apart within the month so no evening has more than one.
@@ -110,6 +111,7 @@ def reminder_schedule_create(
             schedule.save()
     except IntegrityError:
         raise ScheduleExists() from None
+    reminder_schedule_replan(schedule=schedule)
     return schedule
 
 
@@ -123,10 +125,13 @@ def reminder_schedule_update(
     _check(schedule)
     schedule.updated_at = timezone.now()
     schedule.save()
+    reminder_schedule_replan(schedule=schedule)
     return schedule
 
 
+@transaction.atomic
 def reminder_schedule_delete(*, schedule: ReminderSchedule) -> None:
+    reminder_schedule_retire(schedule=schedule)
     schedule.delete()
 
 

@@ -1,0 +1,128 @@
+"""How a reminder reaches a person. The dispatcher knows only this interface.
+
+A channel is a class named in ``settings.REMINDER_CHANNELS`` with a ``name``, ``can_reach`` and
+``send``. ``send`` returns when the provider has accepted the message and raises
+:class:`TransientDeliveryError` for a failure worth retrying (a connection dropped, a 4xx SMTP
+answer) or :class:`PermanentDeliveryError` for one that will not get better by itself (a 5xx
+answer, no address). Each error carries a short ``code`` for the delivery log, never the
+provider's message, which may quote the address.
+
+Adding a channel (SMS, push) means writing one class and listing it in the setting; the
+dispatcher, the retries and the log stay as they are.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from dataclasses import dataclass
+from functools import cache
+from typing import ClassVar, Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+
+class DeliveryError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth trying again later, with backoff."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Recorded and not retried."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderMessage:
+    """What a channel needs to send one reminder; built by the sender from ids it looked up."""
+
+    occurrence_id: str  # public id: a stable Message-ID, so a resend can be recognised
+    email: str
+    full_name: str
+    language: str
+    instrument_code: str
+    instrument_title: str
+    is_daily: bool
+    answer_url: str
+    manage_url: str  # signed: pause or stop this reminder without logging in
+    stop_url: str  # signed: RFC 8058 one-click stop for mail clients
+
+
+class Channel(Protocol):
+    name: ClassVar[str]
+
+    def can_reach(self, message: ReminderMessage) -> bool: ...
+
+    def send(self, message: ReminderMessage) -> None: ...
+
+
+@cache
+def _channel(path: str) -> Channel:
+    channel: Channel = import_string(path)()
+    return channel
+
+
+def channels_get() -> list[Channel]:
+    return [_channel(path) for path in settings.REMINDER_CHANNELS]
+
+
+class EmailChannel:
+    """Email through Django's configured backend, plain text and HTML, in the person's language."""
+
+    name: ClassVar[str] = "email"
+
+    def can_reach(self, message: ReminderMessage) -> bool:
+        return bool(message.email)
+
+    def send(self, message: ReminderMessage) -> None:
+        with translation.override(message.language):
+            context = {"message": message}
+            subject = render_to_string("symptoms/email/reminder_subject.txt", context).strip()
+            text = render_to_string("symptoms/email/reminder.txt", context)
+            html = render_to_string("symptoms/email/reminder.html", context)
+        domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        email = EmailMultiAlternatives(
+            subject,
+            text,
+            to=[message.email],
+            headers={
+                # The same id on every attempt: mail systems that see a resend can fold it.
+                "Message-ID": f"<reminder-{message.occurrence_id}@{domain or 'localhost'}>",
+                "List-Unsubscribe": f"<{message.stop_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        email.attach_alternative(html, "text/html")
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _reply in error.recipients.values()]
+            if codes and all(400 <= code < 500 for code in codes):
+                raise TransientDeliveryError("smtp_recipient_deferred") from None
+            raise PermanentDeliveryError("smtp_recipient_refused") from None
+        except smtplib.SMTPAuthenticationError:
+            # The site's credentials, not the person: an operator must fix them.
+            raise PermanentDeliveryError("smtp_auth_failed") from None
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+            # Before SMTPResponseException, which SMTPConnectError subclasses: a server that
+            # will not talk now may well talk later.
+            raise TransientDeliveryError(_code(error)) from None
+        except smtplib.SMTPResponseException as error:
+            if 400 <= error.smtp_code < 500:
+                raise TransientDeliveryError(f"smtp_{error.smtp_code}") from None
+            raise PermanentDeliveryError(f"smtp_{error.smtp_code}") from None
+        except (ConnectionError, TimeoutError, socket.gaierror) as error:
+            raise TransientDeliveryError(_code(error)) from None
+
+
+def _code(error: BaseException) -> str:
+    return type(error).__name__.lower()[:32]

@@ -1,0 +1,604 @@
+"""Reminder occurrences: planned as rows, claimed atomically, sent once, completed or expired.
+
+The database is the queue (docs/reminders.md). Each planned reminder is a
+:class:`~symptoms.models.ReminderOccurrence` with a unique (schedule, due_at), and moves
+through these states; every move that matters writes a :class:`ReminderDelivery` log row::
+
+    planned ──dispatch──▶ queued ──send task claims──▶ sending ──▶ sent ──▶ completed | expired
+       │                    │                             │  ╰─transient─▶ queued (retry)
+       │                    ╰──message lost: reaper──▶ planned ╰─crash: reaper─▶ planned
+       ╰──▶ completed (answered before it was due) | skipped (paused, rescheduled…) | expired
+
+Every transition is a conditional UPDATE (``filter(pk=…, status=old).update(…) == 1``), so two
+dispatchers, two copies of one task message, or a report arriving mid-send can never both win:
+the loser sees 0 rows and does nothing. Tasks receive occurrence ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from symptoms import planning
+from symptoms.definitions import DAILY, instrument_get
+from symptoms.models import (
+    DeliveryEvent,
+    OccurrenceStatus,
+    ReminderDelivery,
+    ReminderOccurrence,
+    ReminderSchedule,
+    Report,
+)
+from symptoms.reminders.channels import (
+    PermanentDeliveryError,
+    ReminderMessage,
+    TransientDeliveryError,
+    channels_get,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = OccurrenceStatus
+# Rows exist this far ahead; the planner extends a schedule once less than a day is left.
+PLAN_AHEAD = timedelta(days=2)
+PLAN_REFRESH = timedelta(days=1)
+# The window in which answering counts for a reminder, in local days around the due date:
+# (days before the due date it opens, days after the due date it closes), both at midnight.
+# A daily check-in counts on its own day; a monthly questionnaire answered a few days early
+# needs no reminder, and one answered up to a week late still counts.
+WINDOW_DAYS = {"daily": (0, 1), "weekly": (1, 3), "monthly": (3, 7)}
+MAX_ATTEMPTS = 5
+RETRY_BACKOFF_SECONDS = (30, 120, 300, 600)  # after attempts 1, 2, 3, 4
+# Longer than the task's hard time limit (300 s), so a row still being sent is never taken
+# from a live worker; and longer than the longest retry countdown for queued rows.
+SENDING_STUCK_AFTER = timedelta(minutes=10)
+QUEUED_STUCK_AFTER = timedelta(minutes=15)
+BATCH = 500
+OPEN = (Status.PLANNED, Status.QUEUED, Status.SENDING, Status.SENT)
+LINK_SALT = "symptoms.reminders.manage"
+
+
+# --- Planning -------------------------------------------------------------------------------
+
+
+def schedule_rule(schedule: ReminderSchedule, time_zone: str) -> planning.Rule:
+    return planning.Rule(
+        frequency=planning.Frequency(schedule.frequency),
+        local_time=schedule.local_time,
+        time_zone=time_zone,
+        starts_on=schedule.starts_on,
+        weekday=schedule.weekday,
+        every_n_weeks=schedule.every_n_weeks,
+        day_of_month=schedule.day_of_month,
+        quiet_start=schedule.quiet_start,
+        quiet_end=schedule.quiet_end,
+        paused_until=schedule.paused_until,
+    )
+
+
+def occurrence_window(
+    frequency: str, due_at: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """``(opens_at, closes_at)`` around ``due_at``: local midnights, converted like due times
+    (a midnight skipped by DST opens the day at the jump)."""
+    before, after = WINDOW_DAYS[frequency]
+    due_on = due_at.astimezone(zone).date()
+    opens_at = planning.local_to_utc(due_on - timedelta(days=before), time(0), zone)
+    closes_at = planning.local_to_utc(due_on + timedelta(days=after), time(0), zone)
+    return min(opens_at, due_at), max(closes_at, due_at + timedelta(minutes=1))
+
+
+def _log(rows: Iterable[tuple[int, str, str]], *, channel: str = "", attempt: int = 0) -> None:
+    ReminderDelivery.objects.bulk_create(
+        ReminderDelivery(
+            occurrence_id=pk, event=event, reason=reason, channel=channel, attempt=attempt
+        )
+        for pk, event, reason in rows
+    )
+
+
+def _plan_schedule(schedule: ReminderSchedule, *, now: datetime, replan: bool) -> int:
+    """Make the schedule's rows match its rule up to ``now + PLAN_AHEAD``; the caller holds the
+    schedule's row lock. ``replan`` (the rule or the zone changed) also reconciles the future
+    rows already planned: kept where the new rule has the same instant, else skipped as
+    ``rescheduled``, and revived if a later change brings their instant back."""
+    until = now + PLAN_AHEAD
+    time_zone = schedule.patient.patient_profile.time_zone
+    zone = ZoneInfo(time_zone)
+    start = now if replan or schedule.planned_until is None else max(schedule.planned_until, now)
+    wanted: list[datetime] = []
+    if schedule.is_active:
+        wanted = planning.occurrences(schedule_rule(schedule, time_zone), after=start, until=until)
+    existing = {
+        row.due_at: row
+        for row in ReminderOccurrence.objects.filter(
+            schedule=schedule, due_at__gt=start, due_at__lte=until
+        )
+    }
+    events: list[tuple[int, str, str]] = []
+    if replan:
+        for due_at, row in existing.items():
+            if due_at in wanted and row.status == Status.SKIPPED and row.reason == "rescheduled":
+                _revive(row, zone, schedule.frequency)
+                events.append((row.pk, DeliveryEvent.PLANNED, "rescheduled"))
+            elif (
+                due_at not in wanted
+                and row.status == Status.PLANNED
+                and _move(row.pk, Status.PLANNED, Status.SKIPPED, reason="rescheduled")
+            ):
+                events.append((row.pk, DeliveryEvent.SKIPPED, "rescheduled"))
+    new = []
+    for due_at in wanted:
+        if due_at in existing:
+            continue
+        opens_at, closes_at = occurrence_window(schedule.frequency, due_at, zone)
+        new.append(
+            ReminderOccurrence(
+                schedule=schedule,
+                patient_id=schedule.patient_id,
+                instrument=schedule.instrument,
+                opens_at=opens_at,
+                due_at=due_at,
+                closes_at=closes_at,
+                send_after=due_at,
+            )
+        )
+    ReminderOccurrence.objects.bulk_create(new)
+    events += [(row.pk, DeliveryEvent.PLANNED, "") for row in new]
+    _log(events)
+    schedule.planned_until = until
+    schedule.save(update_fields=["planned_until"])
+    return len(new)
+
+
+def _revive(row: ReminderOccurrence, zone: ZoneInfo, frequency: str) -> None:
+    opens_at, closes_at = occurrence_window(frequency, row.due_at, zone)
+    ReminderOccurrence.objects.filter(pk=row.pk, status=Status.SKIPPED).update(
+        status=Status.PLANNED, reason="", opens_at=opens_at, closes_at=closes_at,
+        send_after=row.due_at,
+    )  # fmt: skip
+
+
+def reminders_plan(*, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Extend every active schedule whose planned rows run out within ``PLAN_REFRESH``.
+    Returns how many occurrences were made. Safe to run in several processes at once."""
+    now = now or timezone.now()
+    pending = list(
+        ReminderSchedule.objects.filter(is_active=True, patient__is_active=True)
+        .filter(Q(planned_until__isnull=True) | Q(planned_until__lt=now + PLAN_REFRESH))
+        .order_by("planned_until")
+        .values_list("pk", flat=True)[:batch]
+    )
+    made = 0
+    for pk in pending:
+        with transaction.atomic():
+            schedule = _locked_schedule(pk)
+            if schedule is None or (
+                schedule.planned_until is not None and schedule.planned_until >= now + PLAN_REFRESH
+            ):
+                continue  # deleted, or another planner did it first
+            made += _plan_schedule(schedule, now=now, replan=False)
+    return made
+
+
+def _locked_schedule(pk: int) -> ReminderSchedule | None:
+    return (
+        ReminderSchedule.objects.select_for_update(of=("self",))
+        .select_related("patient__patient_profile")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@transaction.atomic
+def reminder_schedule_replan(*, schedule: ReminderSchedule, now: datetime | None = None) -> int:
+    """Re-plan one schedule's future after a change to it (or to the person's time zone).
+    Occurrences already due, sent or answered are history and are not moved."""
+    locked = _locked_schedule(schedule.pk)
+    if locked is None:
+        return 0
+    return _plan_schedule(locked, now=now or timezone.now(), replan=True)
+
+
+def reminders_replan_for(*, patient: User, now: datetime | None = None) -> int:
+    """Re-plan all of a person's schedules: their time zone changed."""
+    return sum(
+        reminder_schedule_replan(schedule=schedule, now=now)
+        for schedule in ReminderSchedule.objects.filter(patient=patient)
+    )
+
+
+@transaction.atomic
+def reminder_schedule_retire(*, schedule: ReminderSchedule) -> int:
+    """Before a schedule is deleted: its open future rows are skipped, so the log says why
+    nothing came, and they keep the person and instrument once the schedule is gone."""
+    rows = list(
+        ReminderOccurrence.objects.filter(schedule=schedule, status=Status.PLANNED).values_list(
+            "pk", flat=True
+        )
+    )
+    moved = [pk for pk in rows if _move(pk, Status.PLANNED, Status.SKIPPED, "schedule_deleted")]
+    _log((pk, DeliveryEvent.SKIPPED, "schedule_deleted") for pk in moved)
+    return len(moved)
+
+
+# --- Moving rows ----------------------------------------------------------------------------
+
+
+def _move(pk: int, old: str, new: str, reason: str = "", **fields: object) -> bool:
+    """The one way a row changes state: only if it is still in ``old``."""
+    return (
+        ReminderOccurrence.objects.filter(pk=pk, status=old).update(
+            status=new, reason=reason, **fields
+        )
+        == 1
+    )
+
+
+def reminders_expire(*, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Close the windows that have passed without an answer."""
+    now = now or timezone.now()
+    rows = list(
+        ReminderOccurrence.objects.filter(
+            status__in=(Status.PLANNED, Status.SENT), closes_at__lte=now
+        ).values_list("pk", "status")[:batch]
+    )
+    events = []
+    for pk, status in rows:
+        reason = "never_sent" if status == Status.PLANNED else ""
+        if _move(pk, status, Status.EXPIRED, reason):
+            events.append((pk, DeliveryEvent.EXPIRED, reason))
+    _log(events)
+    return len(events)
+
+
+class BrokerUnavailable(Exception):
+    """The queue would not take a task; the row went back to planned for the next tick."""
+
+
+def reminders_dispatch_due(
+    *, enqueue: Callable[[int], object], now: datetime | None = None, batch: int = BATCH
+) -> int:
+    """Claim each due row and queue one send task for it, passing only its id.
+
+    The claim is ``planned → queued`` on one row at a time: with several dispatchers each row is
+    claimed by exactly one of them (the others' UPDATE matches nothing). If the broker refuses
+    the task, the row goes back to ``planned`` and dispatch stops until the next tick.
+    """
+    now = now or timezone.now()
+    due = list(
+        ReminderOccurrence.objects.filter(
+            status=Status.PLANNED, send_after__lte=now, closes_at__gt=now
+        )
+        .order_by("send_after")
+        .values_list("pk", flat=True)[:batch]
+    )
+    queued = 0
+    for pk in due:
+        if not _move(pk, Status.PLANNED, Status.QUEUED, queued_at=now):
+            continue  # another dispatcher claimed it first, or it was answered meanwhile
+        try:
+            enqueue(pk)
+        except Exception as error:
+            _move(pk, Status.QUEUED, Status.PLANNED)
+            logger.warning("reminder dispatch: broker refused id=%s (%s)", pk, type(error).__name__)
+            raise BrokerUnavailable() from error
+        queued += 1
+    return queued
+
+
+def reminders_reap_stuck(
+    *,
+    now: datetime | None = None,
+    sending_stuck_after: timedelta = SENDING_STUCK_AFTER,
+    queued_stuck_after: timedelta = QUEUED_STUCK_AFTER,
+) -> int:
+    """Return rows a crash left behind to ``planned``, so the dispatcher sends them again:
+    ``sending`` too long (the worker died mid-send) and ``queued`` too long (the message was
+    lost, e.g. Redis restarted without persistence). A row past its attempts fails instead."""
+    now = now or timezone.now()
+    stuck = list(
+        ReminderOccurrence.objects.filter(
+            Q(status=Status.SENDING, sending_at__lt=now - sending_stuck_after)
+            | Q(status=Status.QUEUED, queued_at__lt=now - queued_stuck_after)
+        ).values_list("pk", "status", "attempts")
+    )
+    events = []
+    for pk, status, attempts in stuck:
+        reason = "worker_lost" if status == Status.SENDING else "message_lost"
+        if attempts >= MAX_ATTEMPTS:
+            if _move(pk, status, Status.FAILED, reason):
+                events.append((pk, DeliveryEvent.FAILED, reason))
+        elif _move(pk, status, Status.PLANNED, send_after=now):
+            events.append((pk, DeliveryEvent.PLANNED, reason))
+    _log(events)
+    if events:
+        logger.warning("reminder reaper: returned %d stuck occurrences", len(events))
+    return len(events)
+
+
+def reminder_occurrences_complete(*, report: Report) -> int:
+    """A stored report completes the person's open occurrences of that instrument whose window
+    holds its completion time. A row being sent right now is completed too; its sender will
+    record the send but leave the row completed."""
+    rows = list(
+        ReminderOccurrence.objects.filter(
+            patient_id=report.patient_id,
+            instrument=report.instrument,
+            status__in=OPEN,
+            opens_at__lte=report.completed_at,
+            closes_at__gt=report.completed_at,
+        ).values_list("pk", "status")
+    )
+    events = []
+    for pk, status in rows:
+        if _move(pk, status, Status.COMPLETED, completed_at=report.completed_at, report=report):
+            events.append((pk, DeliveryEvent.COMPLETED, ""))
+    _log(events)
+    return len(events)
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    NOT_CLAIMED = "not_claimed"  # another copy of the task, or the row moved on
+    SENT = "sent"
+    SKIPPED = "skipped"
+    COMPLETED = "completed"
+    DEFERRED = "deferred"
+    EXPIRED = "expired"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_in: int = 0  # seconds, with RETRY
+
+
+def reminder_send(*, occurrence_id: int, now: datetime | None = None) -> SendResult:
+    """Send one claimed occurrence, after re-checking that it still should go.
+
+    1. Claim ``queued → sending`` (counting the attempt); a copy of the task that loses this
+       does nothing.
+    2. Re-check: the window still open, the schedule still there, active and not paused, not
+       already answered in the window, and the local time not in quiet hours (a late send is
+       moved to their end). Each "no" is logged with its reason and nothing is sent.
+    3. Hand it to the first channel that can reach the person. Success: ``sent``. A transient
+       failure goes back to ``queued`` for a retry with backoff, until ``MAX_ATTEMPTS``; a
+       permanent one is recorded as ``failed`` and not retried.
+    """
+    now = now or timezone.now()
+    claimed = ReminderOccurrence.objects.filter(pk=occurrence_id, status=Status.QUEUED).update(
+        status=Status.SENDING, sending_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        logger.info("reminder send: id=%s not claimed (already handled)", occurrence_id)
+        return SendResult(Outcome.NOT_CLAIMED)
+    row = ReminderOccurrence.objects.select_related("schedule", "patient__patient_profile").get(
+        pk=occurrence_id
+    )
+    checked = _recheck(row, now)
+    if checked is not None:
+        return checked
+    message = _message(row)
+    channel = next((channel for channel in channels_get() if channel.can_reach(message)), None)
+    if channel is None:
+        return _fail(row, "no_channel")
+    try:
+        channel.send(message)
+    except TransientDeliveryError as error:
+        _log(
+            [(row.pk, DeliveryEvent.FAILED, error.code)], channel=channel.name, attempt=row.attempts
+        )
+        if row.attempts >= MAX_ATTEMPTS:
+            return _fail(row, "gave_up", channel=channel.name)
+        if _move(row.pk, Status.SENDING, Status.QUEUED, error.code, queued_at=now):
+            delay = RETRY_BACKOFF_SECONDS[min(row.attempts, len(RETRY_BACKOFF_SECONDS)) - 1]
+            return SendResult(Outcome.RETRY, retry_in=delay)
+        return SendResult(Outcome.NOT_CLAIMED)
+    except PermanentDeliveryError as error:
+        return _fail(row, error.code, channel=channel.name)
+    # Sent. A report that arrived during the send has already completed the row; keep that.
+    _move(row.pk, Status.SENDING, Status.SENT, sent_at=now)
+    ReminderOccurrence.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
+    _log([(row.pk, DeliveryEvent.SENT, "")], channel=channel.name, attempt=row.attempts)
+    logger.info("reminder sent id=%s channel=%s attempt=%s", row.pk, channel.name, row.attempts)
+    return SendResult(Outcome.SENT)
+
+
+def _fail(row: ReminderOccurrence, reason: str, *, channel: str = "") -> SendResult:
+    _move(row.pk, Status.SENDING, Status.FAILED, reason)
+    _log([(row.pk, DeliveryEvent.FAILED, reason)], channel=channel, attempt=row.attempts)
+    logger.warning("reminder failed id=%s reason=%s", row.pk, reason)
+    return SendResult(Outcome.FAILED)
+
+
+def _recheck(row: ReminderOccurrence, now: datetime) -> SendResult | None:
+    def stop(status: str, event: str, reason: str, outcome: Outcome) -> SendResult:
+        if _move(row.pk, Status.SENDING, status, reason):
+            _log([(row.pk, event, reason)], attempt=row.attempts)
+        return SendResult(outcome)
+
+    schedule = row.schedule
+    if now >= row.closes_at:
+        return stop(Status.EXPIRED, DeliveryEvent.EXPIRED, "never_sent", Outcome.EXPIRED)
+    if schedule is None:
+        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "schedule_deleted", Outcome.SKIPPED)
+    if not schedule.is_active:
+        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "schedule_inactive", Outcome.SKIPPED)
+    if not row.patient.is_active:
+        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "account_inactive", Outcome.SKIPPED)
+    zone = ZoneInfo(row.patient.patient_profile.time_zone)
+    local_now = now.astimezone(zone)
+    if schedule.paused_until is not None and local_now.date() < schedule.paused_until:
+        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "paused", Outcome.SKIPPED)
+    answered = (
+        Report.objects.current()
+        .filter(
+            patient_id=row.patient_id,
+            instrument=row.instrument,
+            completed_at__gte=row.opens_at,
+            completed_at__lt=row.closes_at,
+        )
+        .order_by("completed_at")
+        .first()
+    )
+    if answered is not None:
+        if _move(
+            row.pk, Status.SENDING, Status.COMPLETED, "",
+            completed_at=answered.completed_at, report=answered,
+        ):  # fmt: skip
+            _log([(row.pk, DeliveryEvent.SKIPPED, "already_completed")], attempt=row.attempts)
+        return SendResult(Outcome.COMPLETED)
+    quiet_end = _quiet_end_after(schedule, local_now)
+    if quiet_end is not None:
+        # A late send (after an outage, say) would wake the person: wait for the quiet hours'
+        # end, unless the window closes first. The attempt did not use the channel.
+        send_after = planning.local_to_utc(quiet_end.date(), quiet_end.time(), zone)
+        if send_after >= row.closes_at:
+            return stop(Status.EXPIRED, DeliveryEvent.EXPIRED, "quiet_hours", Outcome.EXPIRED)
+        if _move(
+            row.pk, Status.SENDING, Status.PLANNED, "quiet_hours",
+            send_after=send_after, attempts=F("attempts") - 1,
+        ):  # fmt: skip
+            _log([(row.pk, DeliveryEvent.SKIPPED, "quiet_hours")], attempt=row.attempts)
+        return SendResult(Outcome.DEFERRED)
+    return None
+
+
+def _quiet_end_after(schedule: ReminderSchedule, local_now: datetime) -> datetime | None:
+    """The naive local end of the quiet hours ``local_now`` is in, or None if it is in none."""
+    start, end = schedule.quiet_start, schedule.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    at = local_now.time().replace(tzinfo=None)
+    today = local_now.date()
+    if start < end:
+        inside, end_on = start <= at < end, today
+    elif at >= start:
+        inside, end_on = True, today + timedelta(days=1)
+    else:
+        inside, end_on = at < end, today
+    return datetime.combine(end_on, end) if inside else None
+
+
+def _message(row: ReminderOccurrence) -> ReminderMessage:
+    patient = row.patient
+    definition = instrument_get(row.instrument)
+    is_daily = row.instrument == DAILY
+    path = (
+        reverse("symptoms:checkin")
+        if is_daily
+        else reverse("symptoms:questionnaire", args=[row.instrument])
+    )
+    token = reminder_link_token(row.schedule) if row.schedule else ""
+    return ReminderMessage(
+        occurrence_id=str(row.public_id),
+        email=patient.email,
+        full_name=patient.full_name,
+        language=patient.patient_profile.language,
+        instrument_code=row.instrument,
+        instrument_title=definition.name if definition else row.instrument,
+        is_daily=is_daily,
+        answer_url=settings.SITE_URL + path,
+        manage_url=settings.SITE_URL + reverse("symptoms:reminder_manage", args=[token]),
+        stop_url=settings.SITE_URL + reverse("symptoms:reminder_stop", args=[token]),
+    )
+
+
+# --- Signed links ---------------------------------------------------------------------------
+
+
+def reminder_link_token(schedule: ReminderSchedule) -> str:
+    """A signed, expiring token naming one schedule: the pause/stop link works without a login
+    and for that reminder only. It holds the schedule's public id, nothing about health."""
+    return signing.dumps(str(schedule.public_id), salt=LINK_SALT)
+
+
+def reminder_link_schedule(token: str) -> ReminderSchedule | None:
+    """The schedule a token names, or None if it is forged, expired or the schedule is gone."""
+    try:
+        public_id = signing.loads(
+            token, salt=LINK_SALT, max_age=timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)
+        )
+    except signing.BadSignature:
+        return None
+    return (
+        ReminderSchedule.objects.select_related("patient__patient_profile")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def reminder_delivery_list(*, patient: User) -> QuerySet[ReminderDelivery]:
+    return ReminderDelivery.objects.filter(occurrence__patient=patient).select_related("occurrence")
+
+
+@dataclass(frozen=True)
+class Adherence:
+    instrument: str
+    completed_4_weeks: int
+    due_4_weeks: int
+    completed_12_weeks: int
+    due_12_weeks: int
+
+    @staticmethod
+    def _rate(done: int, due: int) -> float | None:
+        return round(done / due, 3) if due else None
+
+    @property
+    def rate_4_weeks(self) -> float | None:
+        return self._rate(self.completed_4_weeks, self.due_4_weeks)
+
+    @property
+    def rate_12_weeks(self) -> float | None:
+        return self._rate(self.completed_12_weeks, self.due_12_weeks)
+
+
+def reminder_adherence(*, patient: User, now: datetime | None = None) -> list[Adherence]:
+    """Per instrument, over the last 4 and 12 weeks: reminders answered in their window, out of
+    those due whose outcome is known (answered, or the window closed). Skipped ones (paused,
+    rescheduled) and ones still open without an answer do not count. One query."""
+    now = now or timezone.now()
+    since_4, since_12 = now - timedelta(weeks=4), now - timedelta(weeks=12)
+    done = Q(status=Status.COMPLETED)
+    known = Q(status__in=(Status.COMPLETED, Status.EXPIRED, Status.FAILED))
+    rows = (
+        ReminderOccurrence.objects.filter(patient=patient, due_at__gt=since_12, due_at__lte=now)
+        .values("instrument")
+        .annotate(
+            completed_4=Count("pk", filter=done & Q(due_at__gt=since_4)),
+            due_4=Count("pk", filter=known & Q(due_at__gt=since_4)),
+            completed_12=Count("pk", filter=done),
+            due_12=Count("pk", filter=known),
+        )
+        .order_by("instrument")
+    )
+    return [
+        Adherence(
+            instrument=row["instrument"],
+            completed_4_weeks=row["completed_4"],
+            due_4_weeks=row["due_4"],
+            completed_12_weeks=row["completed_12"],
+            due_12_weeks=row["due_12"],
+        )
+        for row in rows
+    ]

@@ -1,0 +1,38 @@
+"""Celery tasks for symptoms. Each receives ids only and calls a service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.utils import timezone
+
+from symptoms.reminders import occurrences
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def reminders_dispatch_due() -> int:
+    """Beat's tick: plan ahead, close passed windows, queue one send task per due row."""
+    now = timezone.now()
+    occurrences.reminders_plan(now=now)
+    occurrences.reminders_expire(now=now)
+    try:
+        return occurrences.reminders_dispatch_due(enqueue=reminder_send.delay, now=now)
+    except occurrences.BrokerUnavailable:
+        return 0  # the rows are planned again; the next tick tries once the broker is back
+
+
+@shared_task(bind=True, max_retries=None)
+def reminder_send(self: Task[[int], str], occurrence_id: int) -> str:
+    result = occurrences.reminder_send(occurrence_id=occurrence_id)
+    if result.outcome is occurrences.Outcome.RETRY:
+        # The row itself counts attempts and stops at MAX_ATTEMPTS; Celery only waits.
+        raise self.retry(countdown=result.retry_in)
+    return str(result.outcome)
+
+
+@shared_task(expires=5 * 60 * 1.5)
+def reminders_reap_stuck() -> int:
+    return occurrences.reminders_reap_stuck()
