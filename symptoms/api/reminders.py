@@ -1,5 +1,10 @@
-"""Reminder schedules: ``/api/v1/reminder-schedules/``. Patients only; another person's
-schedule is a 404. The time zone is the profile's and is shown, not set, here."""
+"""Reminders in the API, patients only.
+
+- ``/api/v1/reminder-schedules/``: the person's schedules; another person's is a 404. The time
+  zone is the profile's and is shown, not set, here.
+- ``/api/v1/reminder-deliveries/``: the delivery log, newest first.
+- ``/api/v1/reminder-adherence/``: reminders answered per instrument over 4 and 12 weeks.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,14 @@ from rest_framework.views import APIView
 
 from accounts.api.views import _user
 from config.api import IsPatient, StrictBooleanField, StrictIntegerField
-from symptoms.models import Frequency, ReminderSchedule
+from symptoms.models import (
+    DeliveryEvent,
+    Frequency,
+    OccurrenceStatus,
+    ReminderDelivery,
+    ReminderSchedule,
+)
+from symptoms.reminders import occurrences
 from symptoms.reminders import schedules as reminders
 
 HH_MM = ["%H:%M"]
@@ -139,3 +151,108 @@ class ScheduleDetailView(APIView):
     def delete(self, request: Request, public_id: str) -> Response:
         reminders.reminder_schedule_delete(schedule=self._schedule(request, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryFilter(serializers.Serializer[Any]):
+    instrument = serializers.CharField(required=False, max_length=32)
+    event = serializers.ChoiceField(required=False, choices=DeliveryEvent.choices)
+
+
+class DeliveryOut(serializers.ModelSerializer[ReminderDelivery]):
+    id = serializers.UUIDField(source="public_id")
+    occurrence = serializers.UUIDField(source="occurrence.public_id")
+    instrument = serializers.CharField(source="occurrence.instrument")
+    opens_at = serializers.DateTimeField(source="occurrence.opens_at")
+    due_at = serializers.DateTimeField(source="occurrence.due_at")
+    closes_at = serializers.DateTimeField(source="occurrence.closes_at")
+    status = serializers.ChoiceField(
+        source="occurrence.status",
+        choices=OccurrenceStatus.choices,
+        help_text="The occurrence's state now; `event` is what happened at `at`.",
+    )
+    reason = serializers.CharField(help_text="A code saying why, for skipped and failed events.")
+    attempt = serializers.IntegerField(min_value=0)
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ReminderDelivery
+        fields = (
+            "id",
+            "occurrence",
+            "instrument",
+            "opens_at",
+            "due_at",
+            "closes_at",
+            "status",
+            "event",
+            "reason",
+            "channel",
+            "attempt",
+            "at",
+        )
+
+
+@extend_validation_errors(["invalid_choice"], field_name="event", methods=["get"])
+@extend_validation_errors(
+    ["blank", "max_length", "null_characters_not_allowed"], field_name="instrument", methods=["get"]
+)
+class DeliveryListView(ListAPIView[ReminderDelivery]):
+    permission_classes = (IsPatient,)
+    serializer_class = DeliveryOut
+
+    @extend_schema(parameters=[DeliveryFilter])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[ReminderDelivery]:
+        filters = DeliveryFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = occurrences.reminder_delivery_list(patient=_user(self.request))
+        if "instrument" in filters.validated_data:
+            rows = rows.filter(occurrence__instrument=filters.validated_data["instrument"])
+        if "event" in filters.validated_data:
+            rows = rows.filter(event=filters.validated_data["event"])
+        return rows
+
+
+class PeriodOut(serializers.Serializer[Any]):
+    completed = serializers.IntegerField(min_value=0)
+    due = serializers.IntegerField(
+        min_value=0, help_text="Reminders whose outcome is known: answered, or window closed."
+    )
+    rate = serializers.FloatField(allow_null=True, help_text="completed / due; null if none due.")
+
+
+class AdherenceOut(serializers.Serializer[Any]):
+    instrument = serializers.CharField()
+    weeks_4 = PeriodOut()
+    weeks_12 = PeriodOut()
+
+
+class AdherenceView(APIView):
+    permission_classes = (IsPatient,)
+
+    @extend_schema(responses={200: AdherenceOut(many=True)})
+    def get(self, request: Request) -> Response:
+        rows = occurrences.reminder_adherence(patient=_user(request))
+        return Response(
+            AdherenceOut(
+                [
+                    {
+                        "instrument": row.instrument,
+                        "weeks_4": {
+                            "completed": row.completed_4_weeks,
+                            "due": row.due_4_weeks,
+                            "rate": row.rate_4_weeks,
+                        },
+                        "weeks_12": {
+                            "completed": row.completed_12_weeks,
+                            "due": row.due_12_weeks,
+                            "rate": row.rate_12_weeks,
+                        },
+                    }
+                    for row in rows
+                ],
+                many=True,
+            ).data
+        )

@@ -25,6 +25,16 @@ urlpatterns = [
         reminders.ScheduleDetailView.as_view(),
         name="api-reminder-schedule-detail",
     ),
+    path(
+        "reminder-deliveries/",
+        reminders.DeliveryListView.as_view(),
+        name="api-reminder-deliveries",
+    ),
+    path(
+        "reminder-adherence/",
+        reminders.AdherenceView.as_view(),
+        name="api-reminder-adherence",
+    ),
     path("me/trends/", clinician.OwnTrendsView.as_view(), name="api-own-trends"),
     path("patients/", clinician.PatientListView.as_view(), name="api-patients"),
     path(

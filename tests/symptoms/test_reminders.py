@@ -1,0 +1,667 @@
+"""Reminder occurrences: planning rows, dispatch, sending, retries, the reaper, completion.
+
+Time is frozen with time-machine; the tick runs the real tasks eagerly (CELERY_TASK_ALWAYS_EAGER
+in the test settings), so "one tick" is what beat's minute does in production.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import LazySettings
+from django.core import mail
+
+from accounts import services as account_services
+from accounts.models import User
+from symptoms.models import (
+    OccurrenceStatus,
+    ReminderDelivery,
+    ReminderOccurrence,
+    ReminderSchedule,
+)
+from symptoms.reminders import channels, occurrences
+from symptoms.reminders.channels import PermanentDeliveryError, TransientDeliveryError
+from symptoms.reminders.occurrences import Outcome
+from symptoms.reminders.schedules import reminder_schedule_delete, reminder_schedule_update
+from symptoms.tasks import reminders_dispatch_due
+from tests.symptoms.factories import report
+from tests.symptoms.reminder_support import ScriptedChannel, message_ids, schedule_make
+
+pytestmark = pytest.mark.django_db
+Status = OccurrenceStatus
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def tick(at: datetime) -> None:
+    """One beat tick at ``at``: plan, expire, dispatch and (eagerly) send."""
+    with time_machine.travel(at, tick=False):
+        reminders_dispatch_due.delay()
+
+
+def in_zone(patient: User, time_zone: str) -> User:
+    patient.patient_profile.time_zone = time_zone
+    patient.patient_profile.save()
+    return patient
+
+
+def log(occurrence: ReminderOccurrence) -> list[tuple[str, str]]:
+    return [(row.event, row.reason) for row in occurrence.deliveries.order_by("created_at", "id")]
+
+
+@pytest.fixture
+def scripted(settings: LazySettings) -> Iterator[type[ScriptedChannel]]:
+    settings.REMINDER_CHANNELS = ["tests.symptoms.reminder_support.ScriptedChannel"]
+    channels._channel.cache_clear()
+    ScriptedChannel.script, ScriptedChannel.sent = [], []
+    yield ScriptedChannel
+    channels._channel.cache_clear()
+
+
+# --- Due times across DST, through the whole tick -------------------------------------------
+
+DST_CASES = [
+    # zone, local time, local date, the UTC instant it must fire at (worked out by hand)
+    # Rome springs forward 02:00 → 03:00 on 29 March 2026: 02:30 does not exist and fires at
+    # the jump, 03:00 CEST (UTC+2) = 01:00 UTC.
+    ("Europe/Rome", time(2, 30), date(2026, 3, 29), utc(2026, 3, 29, 1, 0)),
+    # Rome falls back 03:00 → 02:00 on 25 October: 02:30 happens twice, fires at the first,
+    # CEST: 00:30 UTC.
+    ("Europe/Rome", time(2, 30), date(2026, 10, 25), utc(2026, 10, 25, 0, 30)),
+    # New York springs forward 8 March: 02:30 → 03:00 EDT (UTC-4) = 07:00 UTC.
+    ("America/New_York", time(2, 30), date(2026, 3, 8), utc(2026, 3, 8, 7, 0)),
+    # New York falls back 1 November: 01:30 happens in EDT then EST; the first, 05:30 UTC.
+    ("America/New_York", time(1, 30), date(2026, 11, 1), utc(2026, 11, 1, 5, 30)),
+    # Sydney falls back 03:00 → 02:00 on 5 April: 02:30 AEDT (UTC+11) = 15:30 UTC the day before.
+    ("Australia/Sydney", time(2, 30), date(2026, 4, 5), utc(2026, 4, 4, 15, 30)),
+    # Sydney springs forward 02:00 → 03:00 on 4 October: fires at 03:00 AEDT = 16:00 UTC on 3rd.
+    ("Australia/Sydney", time(2, 30), date(2026, 10, 4), utc(2026, 10, 3, 16, 0)),
+    # Kolkata has no DST: 19:00 IST (UTC+5:30) = 13:30 UTC.
+    ("Asia/Kolkata", time(19, 0), date(2026, 3, 29), utc(2026, 3, 29, 13, 30)),
+]
+
+
+@pytest.mark.parametrize(("time_zone", "at", "on", "fires_at"), DST_CASES)
+def test_it_sends_one_reminder_at_the_right_instant_across_dst(
+    alice: User, time_zone: str, at: time, on: date, fires_at: datetime
+) -> None:
+    schedule_make(in_zone(alice, time_zone), local_time=at)
+
+    tick(fires_at - timedelta(minutes=1))
+    assert mail.outbox == []
+    tick(fires_at)
+    assert len(mail.outbox) == 1
+    # Every later minute of the repeated hour, and the hour after, sends nothing more.
+    for minutes in range(1, 122, 15):
+        tick(fires_at + timedelta(minutes=minutes))
+    assert len(mail.outbox) == 1
+
+    (sent,) = ReminderOccurrence.objects.filter(status=Status.SENT)
+    assert sent.due_at == fires_at
+    assert sent.due_at.astimezone(ZoneInfo(time_zone)).date() == on
+    assert log(sent) == [("planned", ""), ("sent", "")]
+
+
+def test_it_plans_each_row_once_with_its_local_day_as_the_window(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "Europe/Rome"))
+
+    with time_machine.travel(utc(2026, 3, 27, 12), tick=False):
+        assert occurrences.reminders_plan() == 2
+        assert occurrences.reminders_plan() == 0  # planned_until covers the next day
+    with time_machine.travel(utc(2026, 3, 28, 13), tick=False):
+        assert occurrences.reminders_plan() == 1  # extended by one more day
+
+    rows = list(ReminderOccurrence.objects.filter(schedule=schedule).order_by("due_at"))
+    rome = ZoneInfo("Europe/Rome")
+    assert [(r.due_at.astimezone(rome).isoformat()) for r in rows] == [
+        "2026-03-27T19:00:00+01:00",
+        "2026-03-28T19:00:00+01:00",
+        "2026-03-29T19:00:00+02:00",  # after the change: still 19:00 local
+    ]
+    # The window of the short day (23 hours) runs from its midnight to the next.
+    last = rows[-1]
+    assert last.opens_at == utc(2026, 3, 28, 23, 0)
+    assert last.closes_at == utc(2026, 3, 29, 22, 0)
+    assert [r.send_after for r in rows] == [r.due_at for r in rows]
+
+
+def test_a_monthly_window_opens_three_days_early_and_closes_a_week_late(alice: User) -> None:
+    schedule_make(
+        in_zone(alice, "Asia/Kolkata"), instrument="mfis", frequency="monthly", day_of_month=8
+    )
+
+    with time_machine.travel(utc(2026, 6, 7, 12), tick=False):
+        occurrences.reminders_plan()
+
+    (row,) = ReminderOccurrence.objects.all()
+    assert row.due_at == utc(2026, 6, 8, 13, 30)
+    assert row.opens_at == utc(2026, 6, 4, 18, 30)  # 5 June 00:00 IST
+    assert row.closes_at == utc(2026, 6, 14, 18, 30)  # 15 June 00:00 IST
+
+
+# --- Quiet hours, pause, answered already ----------------------------------------------------
+
+
+def test_a_time_inside_quiet_hours_fires_at_their_end(alice: User) -> None:
+    schedule_make(
+        in_zone(alice, "Europe/Rome"),
+        instrument="fss",
+        frequency="weekly",
+        weekday=2,
+        local_time=time(23, 0),
+        quiet_start=time(22, 0),
+        quiet_end=time(7, 0),
+    )
+
+    tick(utc(2026, 6, 2, 12))  # a Tuesday: plans Wednesday's
+    (row,) = ReminderOccurrence.objects.all()
+    assert row.due_at == utc(2026, 6, 4, 5, 0)  # Thursday 07:00 CEST
+
+
+def test_a_late_send_waits_for_the_end_of_quiet_hours(alice: User) -> None:
+    schedule_make(
+        in_zone(alice, "Europe/Rome"),
+        instrument="fss",
+        frequency="weekly",
+        weekday=2,
+        local_time=time(21, 30),
+        quiet_start=time(22, 0),
+        quiet_end=time(7, 0),
+    )
+    with time_machine.travel(utc(2026, 6, 2, 12), tick=False):
+        occurrences.reminders_plan()
+
+    # The workers were down at 21:30; they are back at 23:00 local, inside quiet hours.
+    tick(utc(2026, 6, 3, 21, 0))
+    (row,) = ReminderOccurrence.objects.all()
+    assert mail.outbox == []
+    assert row.status == Status.PLANNED
+    assert row.send_after == utc(2026, 6, 4, 5, 0)  # 07:00 CEST
+    assert row.attempts == 0  # nothing was tried on a channel
+
+    tick(utc(2026, 6, 4, 4, 59))
+    assert mail.outbox == []
+    tick(utc(2026, 6, 4, 5, 0))
+    assert len(mail.outbox) == 1
+    assert log(row) == [("planned", ""), ("skipped", "quiet_hours"), ("sent", "")]
+
+
+def test_a_daily_reminder_late_into_quiet_hours_expires_at_midnight(alice: User) -> None:
+    schedule_make(
+        in_zone(alice, "Europe/Rome"),
+        local_time=time(21, 30),
+        quiet_start=time(22, 0),
+        quiet_end=time(7, 0),
+    )
+    with time_machine.travel(utc(2026, 6, 3, 12), tick=False):
+        occurrences.reminders_plan()
+
+    tick(utc(2026, 6, 3, 21, 0))  # 23:00 local: today's window closes before 07:00
+
+    row = ReminderOccurrence.objects.order_by("due_at").first()
+    assert row is not None
+    assert (row.status, row.reason) == (Status.EXPIRED, "quiet_hours")
+    assert mail.outbox == []
+
+
+def test_nothing_is_planned_or_sent_while_paused(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "America/New_York"))
+    tick(utc(2026, 6, 1, 12))
+    assert ReminderOccurrence.objects.filter(status=Status.PLANNED).count() == 2
+
+    with time_machine.travel(utc(2026, 6, 1, 13), tick=False):
+        reminder_schedule_update(schedule=schedule, data={"paused_until": date(2026, 6, 10)})
+    assert not ReminderOccurrence.objects.filter(status=Status.PLANNED).exists()
+    assert set(ReminderDelivery.objects.values_list("event", "reason")) >= {
+        ("skipped", "rescheduled")
+    }
+
+    for day in range(1, 10):
+        tick(utc(2026, 6, day, 23, 0))  # 19:00 EDT each evening
+    assert mail.outbox == []
+    tick(utc(2026, 6, 10, 23, 0))  # the pause ends on the 10th: it resumes that evening
+    assert len(mail.outbox) == 1
+
+
+def test_a_pause_set_after_the_row_was_queued_stops_the_send(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "Europe/Rome"))
+    with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
+        occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
+        queued: list[int] = []
+        occurrences.reminders_dispatch_due(enqueue=queued.append)
+        ReminderSchedule.objects.filter(pk=schedule.pk).update(paused_until=date(2026, 6, 5))
+
+        (result,) = [occurrences.reminder_send(occurrence_id=pk) for pk in queued]
+
+    assert result.outcome is Outcome.SKIPPED
+    assert ReminderOccurrence.objects.get(pk=queued[0]).reason == "paused"
+    assert mail.outbox == []
+
+
+def test_a_check_in_done_before_the_reminder_means_no_reminder(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 6, 0))
+
+    with time_machine.travel(utc(2026, 6, 3, 8, 0), tick=False):
+        report(alice)  # 10:00 in Rome
+    tick(utc(2026, 6, 3, 17, 0))  # 19:00 in Rome
+
+    assert mail.outbox == []
+    row = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17, 0))
+    assert row.status == Status.COMPLETED
+    assert row.report is not None
+    assert row.completed_at == utc(2026, 6, 3, 8, 0)
+    assert log(row) == [("planned", ""), ("completed", "")]
+    # The next evening's reminder is untouched.
+    assert ReminderOccurrence.objects.get(due_at=utc(2026, 6, 4, 17, 0)).status == Status.PLANNED
+
+
+def test_an_answer_that_arrives_after_the_claim_stops_the_send(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
+        occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
+        queued: list[int] = []
+        occurrences.reminders_dispatch_due(enqueue=queued.append)
+        report(alice)
+        result = occurrences.reminder_send(occurrence_id=queued[0])
+
+    assert result.outcome is Outcome.NOT_CLAIMED
+    assert ReminderOccurrence.objects.get(pk=queued[0]).status == Status.COMPLETED
+    assert mail.outbox == []
+
+
+def test_a_report_sent_late_from_an_offline_phone_completes_a_sent_reminder(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))  # plans the day
+    tick(utc(2026, 6, 3, 17, 0))
+    assert len(mail.outbox) == 1
+
+    with time_machine.travel(utc(2026, 6, 4, 7, 0), tick=False):
+        # Answered at 21:00 on the 3rd, uploaded the next morning.
+        report(alice, completed_at=utc(2026, 6, 3, 19, 0))
+
+    row = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17, 0))
+    assert row.status == Status.COMPLETED
+    assert row.sent_at == utc(2026, 6, 3, 17, 0)
+
+
+def test_an_unanswered_window_expires(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))  # plans the day
+    tick(utc(2026, 6, 3, 17, 0))
+    tick(utc(2026, 6, 3, 22, 0))  # midnight in Rome
+
+    row = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17, 0))
+    assert (row.status, row.reason) == (Status.EXPIRED, "")
+    assert log(row) == [("planned", ""), ("sent", ""), ("expired", "")]
+
+
+# --- Time-zone change, schedule changes ----------------------------------------------------
+
+
+def test_a_new_time_zone_replans_the_future_at_the_same_local_time(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))
+    assert sorted(
+        ReminderOccurrence.objects.filter(status=Status.PLANNED).values_list("due_at", flat=True)
+    ) == [utc(2026, 6, 3, 17), utc(2026, 6, 4, 17)]
+
+    with time_machine.travel(utc(2026, 6, 3, 13, 0), tick=False):
+        account_services.profile_update(
+            user=alice, actor=alice, data={"time_zone": "America/New_York"}
+        )
+
+    planned = sorted(
+        ReminderOccurrence.objects.filter(status=Status.PLANNED).values_list("due_at", flat=True)
+    )
+    assert planned == [utc(2026, 6, 3, 23), utc(2026, 6, 4, 23)]  # 19:00 EDT
+    skipped = ReminderOccurrence.objects.filter(status=Status.SKIPPED, reason="rescheduled")
+    assert skipped.count() == 2
+
+    tick(utc(2026, 6, 3, 17, 0))  # 19:00 in Rome: nothing now
+    assert mail.outbox == []
+    tick(utc(2026, 6, 3, 23, 0))
+    assert len(mail.outbox) == 1
+
+
+def test_changing_back_revives_the_rescheduled_row(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "Europe/Rome"))
+    with time_machine.travel(utc(2026, 6, 3, 12, 0), tick=False):
+        occurrences.reminders_plan()
+        reminder_schedule_update(schedule=schedule, data={"local_time": time(20, 0)})
+        reminder_schedule_update(schedule=schedule, data={"local_time": time(19, 0)})
+
+    at_19 = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17, 0))
+    at_20 = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 18, 0))
+    assert (at_19.status, at_20.status) == (Status.PLANNED, Status.SKIPPED)
+    assert log(at_19) == [("planned", ""), ("skipped", "rescheduled"), ("planned", "rescheduled")]
+
+
+def test_a_stopped_schedule_sends_nothing_and_says_why(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))
+    with time_machine.travel(utc(2026, 6, 3, 13, 0), tick=False):
+        reminder_schedule_update(schedule=schedule, data={"is_active": False})
+    tick(utc(2026, 6, 3, 17, 0))
+
+    assert mail.outbox == []
+    assert not ReminderOccurrence.objects.filter(status=Status.PLANNED).exists()
+
+
+def test_deleting_a_schedule_keeps_its_log(alice: User) -> None:
+    schedule = schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))  # plans the day
+    tick(utc(2026, 6, 3, 17, 0))
+    with time_machine.travel(utc(2026, 6, 3, 18, 0), tick=False):
+        reminder_schedule_delete(schedule=schedule)
+
+    rows = ReminderOccurrence.objects.filter(patient=alice).order_by("due_at")
+    assert [(r.status, r.reason, r.schedule_id) for r in rows] == [
+        (Status.SENT, "", None),
+        (Status.SKIPPED, "schedule_deleted", None),
+    ]
+
+
+# --- Claims: many dispatchers, duplicate messages ----------------------------------------------
+
+
+def test_two_dispatchers_never_queue_one_row_twice(alice: User, bob: User) -> None:
+    """The second dispatcher runs while the first is half-way (inside its enqueue)."""
+    for patient in (alice, bob):
+        for instrument in ("daily", "fss", "mfis"):
+            schedule_make(in_zone(patient, "Europe/Rome"), instrument=instrument)
+    queued: list[tuple[str, int]] = []
+
+    def second(pk: int) -> None:
+        queued.append(("second", pk))
+
+    def first(pk: int) -> None:
+        queued.append(("first", pk))
+        if len(queued) == 1:
+            occurrences.reminders_dispatch_due(enqueue=second)
+
+    with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
+        occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
+        occurrences.reminders_dispatch_due(enqueue=first)
+
+    ids = [pk for _who, pk in queued]
+    assert len(ids) == len(set(ids)) == 6
+    assert {who for who, _pk in queued} == {"first", "second"}
+
+
+def test_a_duplicate_task_message_sends_nothing_more(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
+        occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
+        queued: list[int] = []
+        occurrences.reminders_dispatch_due(enqueue=queued.append)
+        first = occurrences.reminder_send(occurrence_id=queued[0])
+        again = occurrences.reminder_send(occurrence_id=queued[0])  # redelivered by the broker
+
+    assert (first.outcome, again.outcome) == (Outcome.SENT, Outcome.NOT_CLAIMED)
+    assert len(mail.outbox) == 1
+
+
+def test_a_broker_that_refuses_leaves_the_row_planned(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+
+    def refuse(pk: int) -> None:
+        raise ConnectionError("broker down")
+
+    with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
+        occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
+        with pytest.raises(occurrences.BrokerUnavailable):
+            occurrences.reminders_dispatch_due(enqueue=refuse)
+    assert ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17)).status == Status.PLANNED
+
+    tick(utc(2026, 6, 3, 17, 5))  # the broker is back five minutes later
+    assert len(mail.outbox) == 1
+
+
+# --- Failures and retries ----------------------------------------------------------------------
+
+
+def dispatch_one(now: datetime) -> int:
+    occurrences.reminders_plan(now=now - timedelta(hours=1))
+    queued: list[int] = []
+    occurrences.reminders_dispatch_due(enqueue=queued.append, now=now)
+    (pk,) = queued
+    return pk
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_sent(
+    alice: User, scripted: type[ScriptedChannel]
+) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"), local_time=time(19, 0))
+    scripted.script = [TransientDeliveryError("smtp_451"), TransientDeliveryError("timeouterror")]
+    now = utc(2026, 6, 3, 17, 0)
+    pk = dispatch_one(now)
+
+    first = occurrences.reminder_send(occurrence_id=pk, now=now)
+    second = occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=30))
+    third = occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=150))
+
+    assert [(r.outcome, r.retry_in) for r in (first, second, third)] == [
+        (Outcome.RETRY, 30),
+        (Outcome.RETRY, 120),
+        (Outcome.SENT, 0),
+    ]
+    row = ReminderOccurrence.objects.get(pk=pk)
+    assert (row.status, row.attempts) == (Status.SENT, 3)
+    assert len(scripted.sent) == 1
+    assert list(
+        row.deliveries.order_by("created_at", "id").values_list("event", "reason", "attempt")
+    ) == [
+        ("planned", "", 0),
+        ("failed", "smtp_451", 1),
+        ("failed", "timeouterror", 2),
+        ("sent", "", 3),
+    ]
+
+
+def test_transient_failures_stop_after_five_attempts(
+    alice: User, scripted: type[ScriptedChannel]
+) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    scripted.script = [TransientDeliveryError("smtp_421") for _ in range(10)]
+    now = utc(2026, 6, 3, 17, 0)
+    pk = dispatch_one(now)
+
+    outcomes = [
+        occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(minutes=i)).outcome
+        for i in range(6)
+    ]
+
+    assert outcomes == [Outcome.RETRY] * 4 + [Outcome.FAILED, Outcome.NOT_CLAIMED]
+    row = ReminderOccurrence.objects.get(pk=pk)
+    assert (row.status, row.reason, row.attempts) == (Status.FAILED, "gave_up", 5)
+    assert scripted.sent == []
+
+
+def test_a_permanent_failure_is_recorded_and_not_retried(
+    alice: User, scripted: type[ScriptedChannel]
+) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    scripted.script = [PermanentDeliveryError("smtp_550")]
+    now = utc(2026, 6, 3, 17, 0)
+    pk = dispatch_one(now)
+
+    result = occurrences.reminder_send(occurrence_id=pk, now=now)
+
+    assert result.outcome is Outcome.FAILED
+    row = ReminderOccurrence.objects.get(pk=pk)
+    assert (row.status, row.reason, row.attempts) == (Status.FAILED, "smtp_550", 1)
+    assert log(row)[-1] == ("failed", "smtp_550")
+    tick(now + timedelta(minutes=5))
+    assert ReminderOccurrence.objects.get(pk=pk).status == Status.FAILED
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "code"),
+    [
+        (smtplib.SMTPServerDisconnected("gone"), TransientDeliveryError, "smtpserverdisconnected"),
+        (smtplib.SMTPConnectError(421, b"busy"), TransientDeliveryError, "smtpconnecterror"),
+        (smtplib.SMTPDataError(451, b"try later"), TransientDeliveryError, "smtp_451"),
+        (smtplib.SMTPDataError(554, b"rejected"), PermanentDeliveryError, "smtp_554"),
+        (smtplib.SMTPAuthenticationError(535, b"bad"), PermanentDeliveryError, "smtp_auth_failed"),
+        (
+            smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no such user")}),
+            PermanentDeliveryError,
+            "smtp_recipient_refused",
+        ),
+        (
+            smtplib.SMTPRecipientsRefused({"a@example.org": (452, b"mailbox full")}),
+            TransientDeliveryError,
+            "smtp_recipient_deferred",
+        ),
+        (TimeoutError(), TransientDeliveryError, "timeouterror"),
+        (ConnectionRefusedError(), TransientDeliveryError, "connectionrefusederror"),
+    ],
+)
+def test_the_email_channel_names_transient_and_permanent_errors(
+    alice: User, monkeypatch: pytest.MonkeyPatch, error: Exception, kind: type, code: str
+) -> None:
+    def fail(self: Any, messages: Any) -> int:
+        raise error
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", fail)
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    now = utc(2026, 6, 3, 17, 0)
+    pk = dispatch_one(now)
+    row = ReminderOccurrence.objects.select_related("schedule", "patient__patient_profile")
+
+    with pytest.raises(kind) as raised:
+        channels.EmailChannel().send(occurrences._message(row.get(pk=pk)))
+    assert raised.value.code == code
+    assert "example.org" not in str(raised.value)  # the provider's words stay out of the log
+
+
+def test_no_channel_that_can_reach_the_person_is_a_permanent_failure(
+    alice: User, settings: LazySettings
+) -> None:
+    settings.REMINDER_CHANNELS = ["tests.symptoms.reminder_support.UnreachableChannel"]
+    channels._channel.cache_clear()
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    now = utc(2026, 6, 3, 17, 0)
+    pk = dispatch_one(now)
+    try:
+        result = occurrences.reminder_send(occurrence_id=pk, now=now)
+    finally:
+        channels._channel.cache_clear()
+
+    assert result.outcome is Outcome.FAILED
+    assert ReminderOccurrence.objects.get(pk=pk).reason == "no_channel"
+
+
+# --- The reaper --------------------------------------------------------------------------------
+
+
+def test_the_reaper_returns_rows_a_crash_left_behind(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    schedule_make(alice, instrument="fss")
+    schedule_make(alice, instrument="mfis")
+    schedule_make(alice, instrument="pdds")
+    now = utc(2026, 6, 3, 17, 0)
+    occurrences.reminders_plan(now=now - timedelta(hours=1))
+    occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=now)
+    today = ReminderOccurrence.objects.filter(due_at=now).order_by("instrument")
+    crashed, lost, fresh, tired = list(today)
+    # daily: a worker died mid-send 11 minutes ago; fss: its message vanished 16 minutes ago;
+    # mfis: being sent right now; pdds: died mid-send on its fifth attempt.
+    ReminderOccurrence.objects.filter(pk=crashed.pk).update(
+        status=Status.SENDING, sending_at=now, attempts=1
+    )
+    ReminderOccurrence.objects.filter(pk=fresh.pk).update(
+        status=Status.SENDING, sending_at=now + timedelta(minutes=10), attempts=1
+    )
+    ReminderOccurrence.objects.filter(pk=tired.pk).update(
+        status=Status.SENDING, sending_at=now, attempts=5
+    )
+
+    later = now + timedelta(minutes=16)
+    assert occurrences.reminders_reap_stuck(now=later) == 3
+
+    def state(row: ReminderOccurrence) -> tuple[str, str]:
+        row.refresh_from_db()
+        return row.status, row.reason
+
+    assert state(crashed) == (Status.PLANNED, "")
+    assert state(lost) == (Status.PLANNED, "")
+    assert state(fresh) == (Status.SENDING, "")
+    assert state(tired) == (Status.FAILED, "worker_lost")
+    assert log(crashed)[-1] == ("planned", "worker_lost")
+    assert log(lost)[-1] == ("planned", "message_lost")
+
+    tick(later)  # the next tick sends the two returned rows, once each
+    assert len(mail.outbox) == 2
+
+
+# --- The email ---------------------------------------------------------------------------------
+
+
+def test_the_email_links_to_the_questionnaire_and_to_a_signed_pause_page(alice: User) -> None:
+    alice.full_name = "Alice Patient"
+    alice.save()
+    schedule = schedule_make(
+        in_zone(alice, "Europe/Rome"), instrument="mfis", frequency="monthly", day_of_month=3
+    )
+    tick(utc(2026, 6, 3, 12, 0))  # plans the day
+    tick(utc(2026, 6, 3, 17, 0))
+
+    (message,) = mail.outbox
+    row = ReminderOccurrence.objects.get(status=Status.SENT)
+    assert message.to == ["alice@example.org"]
+    assert message.subject == "A questionnaire is ready for you"
+    assert "http://127.0.0.1:8000/questionnaires/mfis/" in message.body
+    assert "/reminders/link/" in message.body
+    html, mimetype = message.alternatives[0]  # type: ignore[attr-defined]
+    assert mimetype == "text/html"
+    assert "/questionnaires/mfis/" in str(html)
+    assert message_ids([message]) == [f"<reminder-{row.public_id}@127.0.0.1>"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    stop = message.extra_headers["List-Unsubscribe"].strip("<>")
+    token = stop.rstrip("/").split("/")[-2]
+    with time_machine.travel(utc(2026, 7, 30), tick=False):
+        assert occurrences.reminder_link_schedule(token) == schedule
+    with time_machine.travel(utc(2026, 8, 3), tick=False):  # 61 days later
+        assert occurrences.reminder_link_schedule(token) is None
+
+
+def test_the_daily_email_says_check_in(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))  # plans the day
+    tick(utc(2026, 6, 3, 17, 0))
+
+    (message,) = mail.outbox
+    assert message.subject == "Time for your daily check-in"
+    assert "/check-in/" in message.body
+
+
+def test_nothing_about_health_reaches_the_task_or_the_log(
+    alice: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    sent_args: list[tuple[Any, ...]] = []
+    with time_machine.travel(utc(2026, 6, 3, 8, 0), tick=False):
+        report(alice, note="private words")
+    with (
+        caplog.at_level("DEBUG"),
+        time_machine.travel(utc(2026, 6, 4, 17, 0), tick=False),
+    ):
+        occurrences.reminders_plan(now=utc(2026, 6, 4, 16, 0))
+        occurrences.reminders_dispatch_due(enqueue=lambda pk: sent_args.append((pk,)))
+        occurrences.reminder_send(occurrence_id=sent_args[0][0])
+
+    assert all(isinstance(arg, int) for args in sent_args for arg in args)
+    text = caplog.text
+    assert "alice@example.org" not in text
+    assert "private words" not in text
+    assert "Alice" not in text
