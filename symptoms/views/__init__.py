@@ -22,6 +22,7 @@ from symptoms.views.questionnaires import (
     report,
     review,
 )
+from symptoms.views.reminders import reminder_edit, reminders_page
 
 __all__ = [
     "account_delete",
@@ -38,6 +39,8 @@ __all__ = [
     "question",
     "questionnaire",
     "questionnaire_restart",
+    "reminder_edit",
+    "reminders_page",
     "report",
     "review",
 ]
