@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
 from accounts import services as account_services
 from accounts.models import ShareCode, User
+from tests.service_support import database_url
 
 pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,15 +39,6 @@ class Worker:
         # the unit tests) win over an app's own broker setting.
         with Connection(settings.REDIS_URL) as conn:
             self.sender.send_task(task, args=args, queue=self.queue, connection=conn)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
