@@ -8,6 +8,7 @@ after filling in a form, to check its error state too).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import time
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -15,6 +16,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
+from symptoms.models import DeliveryEvent, OccurrenceStatus, ReminderSchedule
+from symptoms.reminders.occurrences import reminder_link_token
 from tests.browser.support import (
     assert_no_axe_violations,
     axe_source,
@@ -23,6 +26,11 @@ from tests.browser.support import (
     select_all,
     tab_to,
     wait_for_focus,
+)
+from tests.symptoms.factories import (
+    ReminderDeliveryFactory,
+    ReminderOccurrenceFactory,
+    ReminderScheduleFactory,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,6 +45,7 @@ LOGGED_IN_PAGES = [
     ("symptoms:questionnaire", "fss"),
     ("symptoms:question", "fss", 1),
     ("symptoms:history",),
+    ("symptoms:reminders",),
     ("symptoms:my_data",),
 ]
 
@@ -141,3 +150,90 @@ def test_patient_changes_their_name_by_keyboard(
     patient.refresh_from_db()
     assert patient.full_name == "Patricia Patient"
     assert_no_axe_violations(patient_browser)
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def weekly_reminder(patient: User) -> ReminderSchedule:
+    """A weekly reminder with quiet hours, a second one switched off, and a log in which
+    something was sent, failed and was answered."""
+    schedule = ReminderScheduleFactory(
+        patient=patient,
+        instrument="fss",
+        frequency="weekly",
+        weekday=0,
+        every_n_weeks=2,
+        quiet_start=time(22, 0),
+        quiet_end=time(7, 0),
+    )
+    ReminderScheduleFactory(patient=patient, is_active=False)
+    row = ReminderOccurrenceFactory(schedule=schedule, status=OccurrenceStatus.COMPLETED)
+    for event, reason in (
+        (DeliveryEvent.PLANNED, ""),
+        (DeliveryEvent.FAILED, "smtp_421"),
+        (DeliveryEvent.SENT, ""),
+        (DeliveryEvent.COMPLETED, ""),
+    ):
+        ReminderDeliveryFactory(occurrence=row, event=event, reason=reason)
+    return schedule
+
+
+def test_reminder_pages_have_no_axe_violations(
+    patient_browser: WebDriver, url_for: Callable[..., str], weekly_reminder: ReminderSchedule
+) -> None:
+    assert_no_axe_violations(patient_browser, url_for("symptoms:reminders"))
+    tables = patient_browser.find_elements(By.CSS_SELECTOR, "table.data-table")
+    assert len(tables) == 3
+    assert "the email could not be delivered" in tables[2].text
+    assert_no_axe_violations(
+        patient_browser, url_for("symptoms:reminder_edit", weekly_reminder.public_id)
+    )
+
+
+def test_patient_changes_a_reminder_by_keyboard_and_sees_errors_first(
+    patient_browser: WebDriver, url_for: Callable[..., str], weekly_reminder: ReminderSchedule
+) -> None:
+    patient_browser.get(url_for("symptoms:reminder_edit", weekly_reminder.public_id))
+    tab_to(patient_browser, "input[name=every_n_weeks]")
+    select_all(patient_browser)
+    press(patient_browser, "13")
+    press_and_wait_for_page(patient_browser, Keys.ENTER)
+
+    summary = wait_for_focus(patient_browser, ".error-summary")
+    assert "Every 1 to 12 weeks." in summary.text
+    assert patient_browser.title.startswith("Error:")
+    assert_no_axe_violations(patient_browser)
+    weekly_reminder.refresh_from_db()
+    assert weekly_reminder.every_n_weeks == 2
+
+    tab_to(patient_browser, "input[name=every_n_weeks]")
+    select_all(patient_browser)
+    press(patient_browser, "3")
+    press_and_wait_for_page(patient_browser, Keys.ENTER)
+
+    assert patient_browser.current_url == url_for("symptoms:reminders")
+    status = patient_browser.find_element(By.CSS_SELECTOR, "[role=status]")
+    assert status.text == "Your reminder for “Fatigue Severity Scale” is saved."
+    weekly_reminder.refresh_from_db()
+    assert weekly_reminder.every_n_weeks == 3
+    assert_no_axe_violations(patient_browser)
+
+
+def test_the_pause_link_page_has_no_axe_violations(
+    browser: WebDriver, url_for: Callable[..., str], weekly_reminder: ReminderSchedule
+) -> None:
+    """The page a reminder email links to, opened without logging in, before and after a
+    choice made with the keyboard."""
+    token = reminder_link_token(weekly_reminder)
+    assert_no_axe_violations(browser, url_for("symptoms:reminder_manage", token))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Pause or stop a reminder"
+
+    tab_to(browser, "button[value=stop]")
+    press_and_wait_for_page(browser, Keys.ENTER)
+
+    assert "This reminder is stopped." in browser.find_element(By.CSS_SELECTOR, "main").text
+    weekly_reminder.refresh_from_db()
+    assert not weekly_reminder.is_active
+    assert_no_axe_violations(browser)
