@@ -325,7 +325,7 @@ class ReminderScheduleForm(forms.Form):
     )
     local_time = _time_field(
         _("Time"),
-        _("In your time zone, 24-hour clock: for example 19:00."),
+        _("In your time zone: for example 19:00, which is 7 p.m."),
         required=_("Enter a time, for example 19:00."),
     )
     weekday = forms.TypedChoiceField(
@@ -356,11 +356,14 @@ class ReminderScheduleForm(forms.Form):
     )
     quiet_start = _time_field(
         _("Quiet hours start (optional)"),
-        _("No reminder is sent between the start and the end: for example 22:00."),
+        _(
+            "A reminder that falls between the start and the end comes at the end instead. "
+            "For example 22:00 (10 p.m.)."
+        ),
     )
     quiet_end = _time_field(
         _("Quiet hours end (optional)"),
-        _("For example 08:00. Give both times, or leave both empty."),
+        _("For example 07:00 (7 a.m.). Give both times, or leave both empty."),
     )
     paused_until = forms.DateField(
         label=_("Pause until (optional)"),
