@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,6 +24,7 @@ from symptoms.models import (
     ReminderOccurrence,
     ReminderSchedule,
 )
+from symptoms.reminders.occurrences import PLAN_AHEAD
 from symptoms.reminders.schedules import reminder_schedule_create
 from symptoms.views.reminders import delivery_words, schedule_when
 from tests.accounts.test_pages import assert_accessible_page, html_of, title_of
@@ -359,13 +361,17 @@ def test_it_saves_a_change_and_plans_the_new_times(alice_client: Client, alice: 
         schedule.day_of_month, schedule.quiet_start, schedule.quiet_end, schedule.paused_until,
         schedule.is_active,
     ) == ("weekly", time(8, 30), 0, 2, None, time(22, 0), time(7, 0), None, True)  # fmt: skip
-    # The old rows (19:00 on Thursday and Friday) are skipped as rescheduled; the next Monday
-    # is beyond the two days planned ahead, so there is no new row yet.
+    # The old rows (19:00 every evening) are skipped as rescheduled; any new one is a Monday
+    # at 08:30 in Rome (whether one falls within the days planned ahead depends on the week).
     rows = ReminderOccurrence.objects.filter(schedule=schedule)
-    assert not rows.filter(status=OccurrenceStatus.PLANNED).exists()
     assert {row.pk: (row.status, row.reason) for row in rows if row.pk in old} == dict.fromkeys(
         old, (OccurrenceStatus.SKIPPED, "rescheduled")
     )
+    rome = ZoneInfo("Europe/Rome")
+    assert {
+        (row.due_at.astimezone(rome).weekday(), row.due_at.astimezone(rome).time())
+        for row in rows.filter(status=OccurrenceStatus.PLANNED)
+    } <= {(0, time(8, 30))}
     page = html_of(alice_client.get(response["Location"]))
     assert "Your reminder for “Daily check-in” is saved." in page
     assert "Every 2 weeks on Monday at 08:30" in page
@@ -381,11 +387,11 @@ def test_it_plans_a_changed_daily_time_at_once(alice_client: Client, alice: User
     planned = ReminderOccurrence.objects.filter(
         schedule=schedule, status=OccurrenceStatus.PLANNED
     ).order_by("due_at")
-    # 21:45 in Rome is 19:45 UTC: tonight's and tomorrow's are within the two days planned.
-    assert [row.due_at for row in planned] == [
-        datetime(2025, 6, 18, 19, 45, tzinfo=UTC),
-        datetime(2025, 6, 19, 19, 45, tzinfo=UTC),
-    ]
+    # 21:45 in Rome is 19:45 UTC: from tonight, every evening as far as rows are planned.
+    tonight = datetime(2025, 6, 18, 19, 45, tzinfo=UTC)
+    evenings = [tonight + timedelta(days=days) for days in range(PLAN_AHEAD.days + 1)]
+    assert [row.due_at for row in planned] == [at for at in evenings if at <= NOW + PLAN_AHEAD]
+    assert len(planned) >= 2
 
 
 @pytest.mark.parametrize(
