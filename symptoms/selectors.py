@@ -13,8 +13,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from symptoms.definitions import DAILY, current
-from symptoms.models import InstrumentText, Report, ReportDraft
+from symptoms.models import (
+    InstrumentText,
+    OccurrenceStatus,
+    ReminderOccurrence,
+    ReminderSchedule,
+    Report,
+    ReportDraft,
+)
+from symptoms.reminders.occurrences import OPEN
 from symptoms.scoring import DOMAINS, Instrument
+
+# A reminder on its way, sent, or whose email failed: while its window is open, it is due.
+DUE_STATUSES = (*OPEN, OccurrenceStatus.FAILED)
 
 # The daily check-in first, then the questionnaires by domain in the Alliance's order.
 DOMAIN_ORDER = {domain: index for index, domain in enumerate(DOMAINS)}
@@ -90,13 +101,16 @@ class Due:
     draft: ReportDraft | None
 
 
-def questionnaires_due(*, patient: User, today: date) -> list[Due]:
-    """Each questionnaire (not the daily check-in) with whether it is due. One in the default
-    set (one per domain), or one the person has answered before, is due when never answered
-    or when its suggested interval (from the recall period) has passed since the last report.
+def questionnaires_due(*, patient: User, today: date, now: datetime | None = None) -> list[Due]:
+    """Each questionnaire (not the daily check-in) with whether it is due.
 
-    Reminder schedules (issue 4) will refine this; until then the recall period decides.
+    A questionnaire with an active reminder schedule is due while one of its reminders' answer
+    windows is open and unanswered, so the home page says what the last email said. Without a
+    schedule, one in the default set (one per domain), or one the person has answered before,
+    is due when never answered or when its suggested interval (from the recall period) has
+    passed since the last report. Four queries.
     """
+    now = now or timezone.now()
     last_on = dict(
         Report.objects.current()
         .filter(patient=patient)
@@ -106,14 +120,30 @@ def questionnaires_due(*, patient: User, today: date) -> list[Due]:
         .values_list("instrument", "last")
     )
     drafts = {draft.instrument: draft for draft in ReportDraft.objects.filter(patient=patient)}
+    scheduled = set(
+        ReminderSchedule.objects.filter(patient=patient, is_active=True).values_list(
+            "instrument", flat=True
+        )
+    )
+    open_now = set(
+        ReminderOccurrence.objects.filter(
+            patient=patient,
+            status__in=DUE_STATUSES,
+            opens_at__lte=now,
+            closes_at__gt=now,
+        ).values_list("instrument", flat=True)
+    )
     due = []
     for instrument in instrument_list():
         if instrument.code == DAILY:
             continue
         last = last_on.get(instrument.code)
-        interval = timedelta(days=instrument.suggested_interval_days or 28)
-        is_tracked = instrument.is_in_default_set or last is not None
-        is_due = is_tracked and (last is None or today - last >= interval)
+        if instrument.code in scheduled:
+            is_due = instrument.code in open_now
+        else:
+            interval = timedelta(days=instrument.suggested_interval_days or 28)
+            is_tracked = instrument.is_in_default_set or last is not None
+            is_due = is_tracked and (last is None or today - last >= interval)
         due.append(Due(instrument, last, is_due, drafts.get(instrument.code)))
     return due
 

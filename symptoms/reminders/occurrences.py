@@ -51,9 +51,13 @@ from symptoms.reminders.channels import (
 logger = logging.getLogger(__name__)
 
 Status = OccurrenceStatus
-# Rows exist this far ahead; the planner extends a schedule once less than a day is left.
-PLAN_AHEAD = timedelta(days=2)
-PLAN_REFRESH = timedelta(days=1)
+# Rows exist this far ahead; the planner extends a schedule once less than PLAN_REFRESH is
+# left. Each tick refreshes, so rows exist at least PLAN_REFRESH ahead; that is at least as
+# long as any window opens before its due time (monthly: the midnight 3 days before the due
+# day, so under 4 days), so a row exists before its window opens: the home page shows it due
+# and an early answer completes it.
+PLAN_AHEAD = timedelta(days=5)
+PLAN_REFRESH = timedelta(days=4)
 # The window in which answering counts for a reminder, in local days around the due date:
 # (days before the due date it opens, days after the due date it closes), both at midnight.
 # A daily check-in counts on its own day; a monthly questionnaire answered a few days early

@@ -114,10 +114,10 @@ def test_it_plans_each_row_once_with_its_local_day_as_the_window(alice: User) ->
     schedule = schedule_make(in_zone(alice, "Europe/Rome"))
 
     with time_machine.travel(utc(2026, 3, 27, 12), tick=False):
-        assert occurrences.reminders_plan() == 2
-        assert occurrences.reminders_plan() == 0  # planned_until covers the next day
+        assert occurrences.reminders_plan() == 5  # five days ahead
+        assert occurrences.reminders_plan() == 0  # planned_until still far enough
     with time_machine.travel(utc(2026, 3, 28, 13), tick=False):
-        assert occurrences.reminders_plan() == 1  # extended by one more day
+        assert occurrences.reminders_plan() == 1  # a day later: extended by one more day
 
     rows = list(ReminderOccurrence.objects.filter(schedule=schedule).order_by("due_at"))
     rome = ZoneInfo("Europe/Rome")
@@ -125,9 +125,12 @@ def test_it_plans_each_row_once_with_its_local_day_as_the_window(alice: User) ->
         "2026-03-27T19:00:00+01:00",
         "2026-03-28T19:00:00+01:00",
         "2026-03-29T19:00:00+02:00",  # after the change: still 19:00 local
+        "2026-03-30T19:00:00+02:00",
+        "2026-03-31T19:00:00+02:00",
+        "2026-04-01T19:00:00+02:00",
     ]
     # The window of the short day (23 hours) runs from its midnight to the next.
-    last = rows[-1]
+    last = rows[2]
     assert last.opens_at == utc(2026, 3, 28, 23, 0)
     assert last.closes_at == utc(2026, 3, 29, 22, 0)
     assert [r.send_after for r in rows] == [r.due_at for r in rows]
@@ -215,7 +218,7 @@ def test_a_daily_reminder_late_into_quiet_hours_expires_at_midnight(alice: User)
 def test_nothing_is_planned_or_sent_while_paused(alice: User) -> None:
     schedule = schedule_make(in_zone(alice, "America/New_York"))
     tick(utc(2026, 6, 1, 12))
-    assert ReminderOccurrence.objects.filter(status=Status.PLANNED).count() == 2
+    assert ReminderOccurrence.objects.filter(status=Status.PLANNED).count() == 5
 
     with time_machine.travel(utc(2026, 6, 1, 13), tick=False):
         reminder_schedule_update(schedule=schedule, data={"paused_until": date(2026, 6, 10)})
@@ -304,6 +307,30 @@ def test_an_unanswered_window_expires(alice: User) -> None:
     assert log(row) == [("planned", ""), ("sent", ""), ("expired", "")]
 
 
+def test_a_scheduled_questionnaire_is_due_on_the_home_page_while_its_window_is_open(
+    alice: User,
+) -> None:
+    from symptoms.selectors import questionnaires_due
+
+    schedule_make(
+        in_zone(alice, "Europe/Rome"), instrument="fss", frequency="monthly", day_of_month=10
+    )
+    tick(utc(2026, 6, 5, 12))  # plans nothing: the 10th is more than 4 days ahead
+
+    def fss_is_due(at: datetime) -> bool:
+        tick(at)
+        with time_machine.travel(at, tick=False):
+            due = questionnaires_due(patient=alice, today=at.date())
+        return next(row.is_due for row in due if row.instrument.code == "fss")
+
+    assert fss_is_due(utc(2026, 6, 6, 12)) is False  # its window opens on the 7th
+    assert fss_is_due(utc(2026, 6, 6, 22)) is True  # midnight in Rome: the tick planned it
+    with time_machine.travel(utc(2026, 6, 8, 12), tick=False):
+        report(alice, "fss", {str(item): 4 for item in range(1, 10)})
+    assert fss_is_due(utc(2026, 6, 10, 18)) is False  # answered early: no reminder, not due
+    assert mail.outbox == []
+
+
 # --- Time-zone change, schedule changes ----------------------------------------------------
 
 
@@ -312,7 +339,7 @@ def test_a_new_time_zone_replans_the_future_at_the_same_local_time(alice: User) 
     tick(utc(2026, 6, 3, 12, 0))
     assert sorted(
         ReminderOccurrence.objects.filter(status=Status.PLANNED).values_list("due_at", flat=True)
-    ) == [utc(2026, 6, 3, 17), utc(2026, 6, 4, 17)]
+    ) == [utc(2026, 6, day, 17) for day in range(3, 8)]
 
     with time_machine.travel(utc(2026, 6, 3, 13, 0), tick=False):
         account_services.profile_update(
@@ -322,9 +349,9 @@ def test_a_new_time_zone_replans_the_future_at_the_same_local_time(alice: User) 
     planned = sorted(
         ReminderOccurrence.objects.filter(status=Status.PLANNED).values_list("due_at", flat=True)
     )
-    assert planned == [utc(2026, 6, 3, 23), utc(2026, 6, 4, 23)]  # 19:00 EDT
+    assert planned == [utc(2026, 6, day, 23) for day in range(3, 8)]  # 19:00 EDT
     skipped = ReminderOccurrence.objects.filter(status=Status.SKIPPED, reason="rescheduled")
-    assert skipped.count() == 2
+    assert skipped.count() == 5
 
     tick(utc(2026, 6, 3, 17, 0))  # 19:00 in Rome: nothing now
     assert mail.outbox == []
@@ -366,8 +393,7 @@ def test_deleting_a_schedule_keeps_its_log(alice: User) -> None:
     rows = ReminderOccurrence.objects.filter(patient=alice).order_by("due_at")
     assert [(r.status, r.reason, r.schedule_id) for r in rows] == [
         (Status.SENT, "", None),
-        (Status.SKIPPED, "schedule_deleted", None),
-    ]
+    ] + [(Status.SKIPPED, "schedule_deleted", None)] * 4
 
 
 # --- Claims: many dispatchers, duplicate messages ----------------------------------------------
