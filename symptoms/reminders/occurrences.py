@@ -334,14 +334,15 @@ def reminders_reap_stuck(
 
 
 def reminder_occurrences_complete(*, report: Report) -> int:
-    """A stored report completes the person's open occurrences of that instrument whose window
-    holds its completion time. A row being sent right now is completed too; its sender will
-    record the send but leave the row completed."""
+    """A stored report completes the person's occurrences of that instrument whose window holds
+    its completion time. A row being sent right now is completed too (its sender records the
+    send but leaves the row completed), and so is one that expired or failed: an answer given
+    in the window but uploaded later from an offline phone still counts."""
     rows = list(
         ReminderOccurrence.objects.filter(
             patient_id=report.patient_id,
             instrument=report.instrument,
-            status__in=OPEN,
+            status__in=(*OPEN, Status.EXPIRED, Status.FAILED),
             opens_at__lte=report.completed_at,
             closes_at__gt=report.completed_at,
         ).values_list("pk", "status")

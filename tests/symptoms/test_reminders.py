@@ -296,6 +296,24 @@ def test_a_report_sent_late_from_an_offline_phone_completes_a_sent_reminder(alic
     assert row.sent_at == utc(2026, 6, 3, 17, 0)
 
 
+def test_an_answer_given_in_the_window_but_uploaded_after_it_closed_still_counts(
+    alice: User,
+) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12, 0))
+    tick(utc(2026, 6, 3, 17, 0))
+    tick(utc(2026, 6, 3, 22, 0))  # midnight in Rome: expired
+    row = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 17, 0))
+    assert row.status == Status.EXPIRED
+
+    with time_machine.travel(utc(2026, 6, 5, 9, 0), tick=False):  # back online two days later
+        report(alice, completed_at=utc(2026, 6, 3, 20, 0))
+
+    row.refresh_from_db()
+    assert row.status == Status.COMPLETED
+    assert log(row)[-2:] == [("expired", ""), ("completed", "")]
+
+
 def test_an_unanswered_window_expires(alice: User) -> None:
     schedule_make(in_zone(alice, "Europe/Rome"))
     tick(utc(2026, 6, 3, 12, 0))  # plans the day
