@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Consent, SharingLink, User
 from symptoms.definitions import instrument_get
-from symptoms.models import Report
+from symptoms.models import ReminderOccurrence, ReminderSchedule, Report
 
 FHIR_BASE = "https://ms-symptom-tracker.org/fhir"  # the project's canonical namespace
 SPECIAL_ANSWER_SYSTEM = f"{FHIR_BASE}/CodeSystem/special-answer"
@@ -118,7 +118,55 @@ def export_json(*, patient: User) -> dict[str, Any]:
             .order_by("created_at")
         ],
         "reports": [_report_dict(report) for report in _reports(patient)],
+        "reminder_schedules": [
+            {
+                "id": str(schedule.public_id),
+                "instrument": schedule.instrument,
+                "frequency": schedule.frequency,
+                "local_time": schedule.local_time.strftime("%H:%M"),
+                "weekday": schedule.weekday,
+                "every_n_weeks": schedule.every_n_weeks,
+                "day_of_month": schedule.day_of_month,
+                "quiet_start": _hh_mm(schedule.quiet_start),
+                "quiet_end": _hh_mm(schedule.quiet_end),
+                "paused_until": schedule.paused_until.isoformat()
+                if schedule.paused_until
+                else None,
+                "is_active": schedule.is_active,
+            }
+            for schedule in ReminderSchedule.objects.filter(patient=patient)
+        ],
+        "reminders": [
+            {
+                "id": str(row.public_id),
+                "instrument": row.instrument,
+                "opens_at": _iso(row.opens_at),
+                "due_at": _iso(row.due_at),
+                "closes_at": _iso(row.closes_at),
+                "status": row.status,
+                "reason": row.reason,
+                "sent_at": _iso(row.sent_at),
+                "completed_at": _iso(row.completed_at),
+                "log": [
+                    {
+                        "event": event.event,
+                        "reason": event.reason,
+                        "channel": event.channel,
+                        "attempt": event.attempt,
+                        "at": _iso(event.created_at),
+                    }
+                    for event in sorted(row.deliveries.all(), key=lambda event: event.pk)
+                ],
+            }
+            for row in ReminderOccurrence.objects.filter(patient=patient)
+            .order_by("due_at")
+            .prefetch_related("deliveries")
+        ],
     }
+
+
+def _hh_mm(moment: time | None) -> str | None:
+    return moment.strftime("%H:%M") if moment else None
 
 
 def export_csv_rows(*, patient: User) -> Iterator[tuple[str, ...]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -15,6 +15,8 @@ from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, ConsentPurpose, User
 from symptoms.models import Report, ReportScore
 from tests.symptoms.factories import DAILY, report
+from tests.symptoms.reminder_support import schedule_make
+from tests.symptoms.test_reminders import in_zone, tick, utc
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -48,6 +50,7 @@ class TestExport:
         body = response.json()
         assert body["account"]["email"] == "alice@example.org"
         assert [r["id"] for r in body["reports"]] == [str(r.public_id) for r in history]
+        assert body["reminder_schedules"] == []  # made in the reminder test below
         first, corrected, _ = body["reports"]
         assert first["superseded_by"] == corrected["id"]
         assert first["note"] == "hot"
@@ -180,3 +183,21 @@ class TestAccountDeletion:
         assert response.status_code == 400
         assert response.json()["errors"][0]["code"] == "not_confirmed"
         assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_json_has_the_reminder_schedules_and_their_log(alice: User, bob: User, api_as: Any) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"), quiet_start=time(22), quiet_end=time(7))
+    schedule_make(in_zone(bob, "Europe/Rome"))
+    tick(utc(2026, 6, 3, 12))
+    tick(utc(2026, 6, 3, 17))
+
+    body = api_as(alice).get("/api/v1/me/export/?format=json").json()
+
+    (schedule,) = body["reminder_schedules"]
+    assert schedule["local_time"] == "19:00"
+    assert (schedule["quiet_start"], schedule["quiet_end"]) == ("22:00", "07:00")
+    first = body["reminders"][0]
+    assert first["due_at"] == "2026-06-03T17:00:00+00:00"
+    assert first["status"] == "sent"
+    assert [event["event"] for event in first["log"]] == ["planned", "sent"]
+    assert len(body["reminders"]) == 5  # Alice's only
