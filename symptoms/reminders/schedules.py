@@ -119,6 +119,10 @@ def reminder_schedule_create(
 def reminder_schedule_update(
     *, schedule: ReminderSchedule, data: dict[str, Any]
 ) -> ReminderSchedule:
+    """Change a schedule and re-plan it. Works on the locked row, not the caller's object: two
+    changes at once apply one after the other, and a refused change leaves the caller's object
+    as it was."""
+    schedule = ReminderSchedule.objects.select_for_update().get(pk=schedule.pk)
     for key, value in data.items():
         if key in FIELDS:
             setattr(schedule, key, value)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,7 +39,9 @@ def _apply(schedule: ReminderSchedule, action: str) -> str | None:
         zone = ZoneInfo(schedule.patient.patient_profile.time_zone)
         until = timezone.now().astimezone(zone).date() + timedelta(weeks=int(action[6:]))
         reminder_schedule_update(schedule=schedule, data={"paused_until": until, "is_active": True})
-        return _("This reminder is paused until %(date)s.") % {"date": until.isoformat()}
+        return _("This reminder is paused until %(date)s.") % {
+            "date": formats.date_format(until, "DATE_FORMAT")
+        }
     return None
 
 

@@ -161,7 +161,7 @@ def test_the_link_pauses_that_reminder_without_a_login(client: Client, link: Any
         )
 
     assert response.status_code == 200
-    assert "paused until 2026-06-17" in response.content.decode()
+    assert "paused until June 17, 2026" in response.content.decode()
     schedule.refresh_from_db()
     assert schedule.paused_until == date(2026, 6, 17)
 

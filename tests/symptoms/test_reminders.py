@@ -28,7 +28,11 @@ from symptoms.models import (
 from symptoms.reminders import channels, occurrences
 from symptoms.reminders.channels import PermanentDeliveryError, TransientDeliveryError
 from symptoms.reminders.occurrences import Outcome
-from symptoms.reminders.schedules import reminder_schedule_delete, reminder_schedule_update
+from symptoms.reminders.schedules import (
+    ScheduleInvalid,
+    reminder_schedule_delete,
+    reminder_schedule_update,
+)
 from symptoms.tasks import reminders_dispatch_due
 from tests.symptoms.factories import report
 from tests.symptoms.reminder_support import ScriptedChannel, message_ids, schedule_make
@@ -388,6 +392,18 @@ def test_changing_back_revives_the_rescheduled_row(alice: User) -> None:
     at_20 = ReminderOccurrence.objects.get(due_at=utc(2026, 6, 3, 18, 0))
     assert (at_19.status, at_20.status) == (Status.PLANNED, Status.SKIPPED)
     assert log(at_19) == [("planned", ""), ("skipped", "rescheduled"), ("planned", "rescheduled")]
+
+
+def test_a_refused_change_leaves_the_schedule_as_it_was(alice: User) -> None:
+    schedule = schedule_make(alice)
+
+    with pytest.raises(ScheduleInvalid) as refused:
+        reminder_schedule_update(schedule=schedule, data={"frequency": "weekly", "weekday": None})
+
+    assert refused.value.field == "weekday"
+    assert schedule.frequency == "daily"  # the caller's object, too
+    schedule.refresh_from_db()
+    assert schedule.frequency == "daily"
 
 
 def test_a_stopped_schedule_sends_nothing_and_says_why(alice: User) -> None:
