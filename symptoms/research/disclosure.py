@@ -46,10 +46,11 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from scipy.optimize import linprog
+
+from symptoms.scoring import Comparison, compares
 
 MIN_CELL = 11
 
@@ -63,18 +64,10 @@ class LayoutError(ValueError):
 @dataclass(frozen=True)
 class Threshold:
     value: float
-    comparison: Literal["gte", "gt", "lte", "lt"]
+    comparison: Comparison
 
     def is_met(self, score: float) -> bool:
-        match self.comparison:
-            case "gte":
-                return score >= self.value
-            case "gt":
-                return score > self.value
-            case "lte":
-                return score <= self.value
-            case "lt":
-                return score < self.value
+        return compares(score, self.comparison, self.value)
 
 
 @dataclass(frozen=True)
