@@ -119,3 +119,20 @@ def _bulk_report(
         time_zone="UTC",
         completed_at=completed,
     )
+
+
+def published_release(people: int = 11, on: date = date(2026, 2, 10)) -> Any:
+    """A published research release over ``people`` consenting patients, each with one daily
+    check-in on ``on``, built in this process."""
+    from accounts.services import consent_set
+    from symptoms.research import services
+    from tests.accounts.factories import PatientFactory
+
+    for _ in range(people):
+        person = PatientFactory()
+        consent_set(user=person, granted=True)
+        report(person, on=on)
+    queued = services.release_request(
+        requested_by=None, first_quarter=f"{on.year}-Q{(on.month - 1) // 3 + 1}", queue=False
+    )
+    return services.release_build(release_id=queued.pk)

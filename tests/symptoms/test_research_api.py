@@ -4,42 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
-from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, User
 from symptoms.models import Release
 from symptoms.research import services
 from symptoms.research.downloads import columns
 from symptoms.research.specs import spec_get
-from tests.accounts.factories import PatientFactory, ResearcherFactory
-from tests.symptoms.factories import report
+from tests.symptoms.factories import published_release
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ruth(sam: User) -> User:
-    """An approved researcher."""
-    researcher = ResearcherFactory(email="ruth@example.org", full_name="Ruth Researcher")
-    account_services.researcher_decide(researcher=researcher, staff=sam, approve=True)
-    return User.objects.get(pk=researcher.pk)
+def release() -> Release:
+    built = published_release()
+    assert built is not None
+    return built
 
 
 @pytest.fixture
-def release() -> Release:
-    for _ in range(11):
-        person = PatientFactory()
-        account_services.consent_set(user=person, granted=True)
-        report(person, on=date(2026, 2, 10))
-    queued = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
-    built = services.release_build(release_id=queued.pk)
-    assert built is not None
-    return built
+def queued() -> Release:
+    """Enough for the permission tests, which are refused before any release is read."""
+    return services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
 
 
 def _summary(release: Release) -> dict[str, Any]:
@@ -143,9 +133,9 @@ def test_it_answers_a_bad_format_with_a_400_about_it(
     assert not AuditEvent.objects.filter(action=AuditAction.RELEASE_DOWNLOADED).exists()
 
 
-def test_it_does_not_find_a_release_that_is_not_published(api_as: Any, ruth: User) -> None:
-    queued = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
-
+def test_it_does_not_find_a_release_that_is_not_published(
+    api_as: Any, ruth: User, queued: Release
+) -> None:
     for suffix in ("", "download/"):
         response = api_as(ruth).get(f"/api/v1/research/releases/{queued.public_id}/{suffix}")
         assert response.status_code == 404
@@ -154,10 +144,10 @@ def test_it_does_not_find_a_release_that_is_not_published(api_as: Any, ruth: Use
 @pytest.mark.parametrize("persona", ["alice", "charlie", "rita", "sam"])
 @pytest.mark.parametrize("suffix", ["", "{id}/", "{id}/download/", "{id}/download/?format=csv"])
 def test_it_refuses_everyone_but_approved_researchers(
-    api_as: Any, request: pytest.FixtureRequest, release: Release, persona: str, suffix: str
+    api_as: Any, request: pytest.FixtureRequest, queued: Release, persona: str, suffix: str
 ) -> None:
     user = request.getfixturevalue(persona)
-    path = "/api/v1/research/releases/" + suffix.format(id=release.public_id)
+    path = "/api/v1/research/releases/" + suffix.format(id=queued.public_id)
 
     response = api_as(user).get(path)
 
@@ -166,7 +156,7 @@ def test_it_refuses_everyone_but_approved_researchers(
     assert not AuditEvent.objects.filter(action=AuditAction.RELEASE_DOWNLOADED).exists()
 
 
-def test_it_asks_anonymous_callers_to_log_in(api: APIClient, release: Release) -> None:
-    for suffix in ("", f"{release.public_id}/", f"{release.public_id}/download/"):
+def test_it_asks_anonymous_callers_to_log_in(api: APIClient, queued: Release) -> None:
+    for suffix in ("", f"{queued.public_id}/", f"{queued.public_id}/download/"):
         response = api.get(f"/api/v1/research/releases/{suffix}")
         assert response.status_code == 401
