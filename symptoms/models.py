@@ -341,3 +341,22 @@ class ReleaseCell(models.Model):
         if not self._state.adding:
             raise PermissionError("Release cells are never changed.")
         super().save(*args, **kwargs)
+
+
+class PrivacyBudgetYear(models.Model):
+    """The epsilon spent by differentially private releases requested in one calendar year
+    (UTC). A request spends its epsilon with one conditional update, so two requests at once
+    cannot both pass the yearly cap. A build that fails does not give its epsilon back."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    epsilon_spent = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(epsilon_spent__gte=0), name="privacy_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: epsilon {self.epsilon_spent:g} spent"

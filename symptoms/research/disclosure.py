@@ -143,10 +143,10 @@ class PersonValue:
 class Measures:
     n: int
     mean: float
-    sd: float | None  # sample SD; None for one person
-    median: float
-    q1: float
-    q3: float
+    sd: float | None  # sample SD; None for one person (and in noisy releases)
+    median: float | None  # None in noisy releases, as are the quartiles
+    q1: float | None
+    q3: float | None
     share_past_threshold: float | None
 
 
@@ -177,7 +177,7 @@ class Outcome:
         return sum(1 for cell in self.cells if cell.suppressed)
 
 
-def _round(value: float, decimals: int) -> float:
+def round_half_up(value: float, decimals: int) -> float:
     factor = 10.0**decimals
     return math.floor(value * factor + 0.5) / factor
 
@@ -191,14 +191,14 @@ def measures_of(values: Sequence[float], threshold: Threshold | None) -> Measure
         q1, median, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     share = None
     if threshold is not None:
-        share = _round(sum(1 for v in ordered if threshold.is_met(v)) / n, 3)
+        share = round_half_up(sum(1 for v in ordered if threshold.is_met(v)) / n, 3)
     return Measures(
         n=n,
-        mean=_round(statistics.fmean(ordered), 2),
-        sd=_round(statistics.stdev(ordered), 2) if n > 1 else None,
-        median=_round(median, 2),
-        q1=_round(q1, 2),
-        q3=_round(q3, 2),
+        mean=round_half_up(statistics.fmean(ordered), 2),
+        sd=round_half_up(statistics.stdev(ordered), 2) if n > 1 else None,
+        median=round_half_up(median, 2),
+        q1=round_half_up(q1, 2),
+        q3=round_half_up(q3, 2),
         share_past_threshold=share,
     )
 
@@ -417,7 +417,7 @@ def suppress(
 # --- A whole release ------------------------------------------------------------------------
 
 
-def _check_values(layout: Layout, values: Sequence[PersonValue]) -> None:
+def values_check(layout: Layout, values: Sequence[PersonValue]) -> None:
     declared = {d.key: set(d.categories) for d in layout.dimensions}
     scales = {s.key for s in layout.scales}
     seen: set[tuple[int, str, str]] = set()
@@ -448,7 +448,7 @@ def cells_build(
     Periods are independent: nobody's values are pooled across periods (no all-periods margin),
     so each period is protected on its own."""
     layout.check()
-    _check_values(layout, values)
+    values_check(layout, values)
     relations = relations_of(layout)
     all_cells = {k for table in layout.tables for k in table_cells(layout, table)}
     levels = {

@@ -104,6 +104,26 @@ def codebook(release: Release) -> dict[str, Any]:
             "and margins of the release (docs/research.md).",
         },
         "parameters": release_parameters(release),
+        "privacy": _privacy(release),
+    }
+
+
+def _privacy(release: Release) -> dict[str, Any] | None:
+    """How a differentially private release was made, and how accurate it is."""
+    epsilon = release.parameters.get("epsilon")
+    if epsilon is None:
+        return None
+    return {
+        "epsilon": epsilon,
+        "delta": 0,
+        "unit": "one person",
+        "mechanism": release.parameters.get("mechanism"),
+        "measurements": "count, sum and count past the threshold per period and scale, over "
+        "every cell at every margin level; epsilon is split evenly over them",
+        "post_processing": "counts below the minimum cell size are shown as suppressed; "
+        "means are noisy sum / noisy count, clamped to the range; no SD, median or quartiles",
+        "accuracy_95": release.parameters.get("privacy", {}).get("accuracy", []),
+        "library": release.parameters.get("privacy", {}).get("library"),
     }
 
 

@@ -19,3 +19,19 @@ class UnknownSpec(ServiceError):
     code = "unknown_spec"
     field = "spec_version"
     message = _("There is no research table specification with this version.")
+
+
+class EpsilonInvalid(ServiceError):
+    code = "invalid_epsilon"
+    field = "epsilon"
+    message = _("Epsilon must be a number above 0 and within the yearly privacy budget.")
+
+
+class PrivacyBudgetExhausted(ServiceError):
+    code = "privacy_budget_exhausted"
+    status = 409
+    field = "epsilon"
+    message = _(
+        "This release would take this year's differential privacy spending past its cap; "
+        "choose a smaller epsilon or wait for next year."
+    )

@@ -11,20 +11,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Max, Q
+from django.db.models import Avg, F, Max, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditAction, Consent, ConsentPurpose, PatientProfile, Role, User
-from symptoms.models import Release, ReleaseCell, ReleaseStatus, ReportScore
+from symptoms.models import PrivacyBudgetYear, Release, ReleaseCell, ReleaseStatus, ReportScore
 from symptoms.research import disclosure
-from symptoms.research.errors import ReleaseParametersInvalid, UnknownSpec
+from symptoms.research.errors import (
+    EpsilonInvalid,
+    PrivacyBudgetExhausted,
+    ReleaseParametersInvalid,
+    UnknownSpec,
+)
 from symptoms.research.specs import (
     CURRENT_SPEC,
     ReleaseSpec,
@@ -51,10 +57,12 @@ def release_request(
     first_quarter: str | None = None,
     last_quarter: str | None = None,
     spec_version: str = CURRENT_SPEC,
+    epsilon: float | None = None,
     queue: bool = True,
 ) -> Release:
     """A queued release of ``spec_version`` over the quarters given (default: the last four
-    complete ones); the worker builds it after this transaction commits."""
+    complete ones); the worker builds it after this transaction commits. With ``epsilon`` it
+    is differentially private, and the epsilon is spent from this year's budget now."""
     try:
         spec_get(spec_version)
     except KeyError:
@@ -68,10 +76,11 @@ def release_request(
             raise ReleaseParametersInvalid() from None
         if not periods or len(periods) > settings.RESEARCH_RELEASE_MAX_QUARTERS:
             raise ReleaseParametersInvalid()
+    parameters: dict[str, Any] = {"periods": periods, "min_cell_size": disclosure.MIN_CELL}
+    if epsilon is not None:
+        parameters |= _epsilon_spend(epsilon)
     release = Release.objects.create(
-        spec_version=spec_version,
-        parameters={"periods": periods, "min_cell_size": disclosure.MIN_CELL},
-        requested_by=requested_by,
+        spec_version=spec_version, parameters=parameters, requested_by=requested_by
     )
     if requested_by is not None:
         account_services.audit_record(
@@ -84,6 +93,22 @@ def release_request(
 
         release_build_task.delay_on_commit(release.pk)  # type: ignore[attr-defined]  # DjangoTask
     return release
+
+
+def _epsilon_spend(epsilon: float) -> dict[str, Any]:
+    """Spend ``epsilon`` from this calendar year's budget, or refuse. One conditional update:
+    a concurrent request that spent first makes this one fail the condition."""
+    cap = float(settings.RESEARCH_DP_EPSILON_PER_YEAR)
+    if not (0 < epsilon <= cap):  # NaN fails this too
+        raise EpsilonInvalid
+    year = timezone.now().year
+    PrivacyBudgetYear.objects.get_or_create(year=year)
+    spent = PrivacyBudgetYear.objects.filter(year=year, epsilon_spent__lte=cap - epsilon).update(
+        epsilon_spent=F("epsilon_spent") + epsilon
+    )
+    if spent != 1:
+        raise PrivacyBudgetExhausted
+    return {"epsilon": epsilon, "mechanism": "discrete Laplace (OpenDP)", "budget_year": year}
 
 
 def _person_period_values(
@@ -176,7 +201,9 @@ def _cell_row(release: Release, position: int, cell: disclosure.Cell) -> Release
     )
 
 
-def _publish(release_id: int, outcome: disclosure.Outcome, started: float) -> Release:
+def _publish(
+    release_id: int, outcome: disclosure.Outcome, started: float, privacy: dict[str, Any]
+) -> Release:
     """Cells, number and status in one transaction; a number taken by a concurrent build
     (unique constraint) is retried with the next one."""
     for _attempt in range(3):
@@ -195,6 +222,8 @@ def _publish(release_id: int, outcome: disclosure.Outcome, started: float) -> Re
                 release.build_seconds = round(time.monotonic() - started, 2)
                 release.cell_count = len(outcome.cells)
                 release.suppressed_count = outcome.suppressed_rows
+                if privacy:  # the accuracy is published with the release
+                    release.parameters = {**release.parameters, "privacy": privacy}
                 release.save()
                 return release
         except IntegrityError:
@@ -225,10 +254,30 @@ def release_build(*, release_id: int) -> Release | None:
         periods: list[str] = release.parameters["periods"]
         values = _person_period_values(spec=spec, periods=periods, at=started_at)
         Release.objects.filter(pk=release_id).update(progress=LOADED_AT)
-        outcome = disclosure.cells_build(
-            spec.layout, values, periods, progress=_progress_setter(release_id)
-        )
-        published = _publish(release_id, outcome, started)
+        epsilon = release.parameters.get("epsilon")
+        privacy: dict[str, Any] = {}
+        if epsilon is None:
+            outcome = disclosure.cells_build(
+                spec.layout, values, periods, progress=_progress_setter(release_id)
+            )
+        else:
+            from symptoms.research.privacy import noisy_cells_build  # loads OpenDP's library
+
+            noisy = noisy_cells_build(
+                spec.layout,
+                values,
+                periods,
+                ranges={s.key: s.scale.range for s in spec.scales},
+                epsilon=float(epsilon),
+                progress=_progress_setter(release_id),
+            )
+            outcome = noisy.outcome
+            privacy = {
+                "epsilon_per_measurement": noisy.epsilon_per_measurement,
+                "library": noisy.library,
+                "accuracy": [asdict(a) for a in noisy.accuracy],
+            }
+        published = _publish(release_id, outcome, started, privacy)
     except Exception as exc:
         Release.objects.filter(pk=release_id).update(
             status=ReleaseStatus.FAILED, error=type(exc).__name__[:64]

@@ -18,7 +18,11 @@ from accounts.models import Role, User
 from accounts.views import role_required
 from symptoms.models import Release, ReleaseStatus
 from symptoms.research import downloads, priorities, selectors, services
-from symptoms.research.errors import ReleaseParametersInvalid
+from symptoms.research.errors import (
+    EpsilonInvalid,
+    PrivacyBudgetExhausted,
+    ReleaseParametersInvalid,
+)
 from symptoms.views.history import CHART_CSP
 
 
@@ -66,6 +70,15 @@ class ReleaseRequestForm(forms.Form):
         label=_("Last quarter (optional)"),
         error_messages={"invalid": _("Write a quarter as 2026-Q1.")},
     )
+    epsilon = forms.FloatField(
+        required=False,
+        min_value=0.01,
+        label=_("Differential privacy epsilon (optional)"),
+        help_text=_(
+            "Leave empty for exact counts with suppression. With a value, counts and means get "
+            "noise, and the value is spent from this year's privacy budget."
+        ),
+    )
 
 
 @role_required(Role.RESEARCHER, Role.STAFF)
@@ -82,8 +95,9 @@ def releases_page(request: HttpRequest) -> HttpResponse:
                     requested_by=user,
                     first_quarter=form.cleaned_data["first_quarter"] or None,
                     last_quarter=form.cleaned_data["last_quarter"] or None,
+                    epsilon=form.cleaned_data["epsilon"],
                 )
-            except ReleaseParametersInvalid as error:
+            except (ReleaseParametersInvalid, EpsilonInvalid, PrivacyBudgetExhausted) as error:
                 form.add_error(None, str(error.message))
             else:
                 messages.success(request, _("The release is queued; this page shows its progress."))

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.service_errors import ServiceError
 from symptoms.models import ReleaseStatus
 from symptoms.research import services
-from symptoms.research.errors import ReleaseParametersInvalid, UnknownSpec
 
 
 class Command(BaseCommand):
@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="last", help="Last quarter; default: --from.")
         parser.add_argument("--spec", default=None, help="Specification version.")
         parser.add_argument(
+            "--epsilon",
+            type=float,
+            help="Make it differentially private, spending this epsilon of the year's budget.",
+        )
+        parser.add_argument(
             "--queue", action="store_true", help="Queue it for the Celery worker instead."
         )
 
@@ -32,10 +37,11 @@ class Command(BaseCommand):
                 requested_by=None,
                 first_quarter=options["first"],
                 last_quarter=options["last"],
+                epsilon=options["epsilon"],
                 queue=options["queue"],
                 **extra,
             )
-        except (ReleaseParametersInvalid, UnknownSpec) as error:
+        except ServiceError as error:
             raise CommandError(str(error.message)) from None
         periods = ", ".join(release.parameters["periods"])
         if options["queue"]:
