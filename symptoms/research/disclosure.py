@@ -276,7 +276,8 @@ def _first_unprotected(
     For each suppressed cell two LPs (relaxations of the intruder's integer problem) give the
     smallest and largest n consistent with every relation touching the component, where a
     non-empty hidden cell holds at least one person. Unprotected: the largest is below
-    ``min_cell``, or the interval is narrower than one person."""
+    ``min_cell``, or the interval is narrower than one person. Empty hidden cells are not
+    checked: a sampling zero is published anyway."""
     index = {keys: i for i, keys in enumerate(component)}
     rows: list[list[float]] = []
     rhs: list[float] = []
@@ -296,6 +297,10 @@ def _first_unprotected(
     a, b = np.array(rows), np.array(rhs)
     bounds = [(1.0 if counts.get(k, 0) >= 1 else 0.0, None) for k in component]
     for target in component:
+        if counts.get(target, 0) == 0:
+            # Hidden only to share a pattern with another scale: that it is empty is no more
+            # than a published zero would say.
+            continue
         found: list[float] = []
         for sign in (-1.0, 1.0):  # the largest n, then the smallest
             objective = np.zeros(len(component))
@@ -406,9 +411,12 @@ def suppress(
                 # A non-empty neighbour first; failing that an empty one (it may hold people
                 # on another scale of the group, and hiding it still widens the intervals).
                 pick = _smallest(near, counts) or _smallest(around, counts) or _any(around)
-                if pick is not None:
-                    added.add(pick)
-                    handled.add(marker[1])
+                if pick is None:
+                    # Cannot happen: with every neighbour hidden the relations are homogeneous,
+                    # so a non-empty cell can grow without bound. Never publish if it did.
+                    raise ArithmeticError("suppression could not protect a cell")
+                added.add(pick)
+                handled.add(marker[1])
         if not added:
             return suppressed, rounds
         suppressed |= added

@@ -205,8 +205,10 @@ def test_it_leaves_no_suppressed_cell_recoverable_from_the_release(
         bounds = intruder_bounds(layout, outcome.cells, PERIOD, scale.key, lower)
         for keys, (low, high) in bounds.items():
             assert low - 1e-6 <= truth[keys] <= high + 1e-6  # the intruder's model is right
+            if truth[keys] == 0:
+                continue  # hidden to share another scale's pattern; zeros are published anyway
             assert high >= 11 - 1e-6, f"{sorted(keys)} bounded to [{low}, {high}]"
-            assert high - low > 0
+            assert high - low >= 1 - 1e-6
 
 
 @PROPERTY
