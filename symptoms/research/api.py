@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -49,7 +50,7 @@ class ReleaseListView(ListAPIView[Release]):
     permission_classes = (IsApprovedResearcher,)
     serializer_class = ReleaseOut
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[Release]:
         return selectors.release_list(user=_user(self.request))
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from symptoms.models import Release, ReleaseCell
 from symptoms.research import disclosure, selectors
-from symptoms.research.services import release_parameters
 from symptoms.research.specs import ReleaseSpec, spec_get
 
 MEASURES = ("n", "mean", "sd", "median", "q1", "q3", "share_past_cutoff")
@@ -47,6 +46,16 @@ _DIMENSIONS = {
 }
 
 
+def release_parameters(release: Release) -> dict[str, Any]:
+    """What a release was built with, as published beside its cells."""
+    return {
+        "spec_version": release.spec_version,
+        **release.parameters,
+        "consent": "research consent active when the build started",
+        "unit": "one row per person per period: the mean of the person's scores in it",
+    }
+
+
 def columns(spec: ReleaseSpec) -> list[str]:
     dims = [d.key for d in spec.layout.dimensions]
     return ["table", "period", *dims, "scale", *MEASURES, "suppressed"]
@@ -61,6 +70,8 @@ def codebook(release: Release) -> dict[str, Any]:
             described.append({"name": name, "meaning": meaning, "units": "category"})
         else:
             meaning, units = _MEANINGS[name]
+            if name in MEASURES and "epsilon" in release.parameters:
+                meaning += " Noisy: this release is differentially private (see privacy)."
             described.append({"name": name, "meaning": meaning, "units": units})
     return {
         "spec_version": spec.version,

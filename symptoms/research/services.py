@@ -293,13 +293,3 @@ def release_build(*, release_id: int) -> Release | None:
         published.build_seconds or 0,
     )
     return published
-
-
-def release_parameters(release: Release) -> dict[str, Any]:
-    """What a release was built with, as published beside its cells."""
-    return {
-        "spec_version": release.spec_version,
-        **release.parameters,
-        "consent": "research consent active when the build started",
-        "unit": "one row per person per period: the mean of the person's scores in it",
-    }

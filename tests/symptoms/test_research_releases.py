@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, User
@@ -198,3 +199,18 @@ def test_the_command_builds_a_release_and_says_what_it_holds() -> None:
 def test_the_command_refuses_bad_quarters() -> None:
     with pytest.raises(CommandError, match="calendar quarters"):
         call_command("build_release", "--from", "2026-Q9")
+
+
+def test_the_quarterly_schedule_queues_a_release_of_the_last_four_quarters() -> None:
+    from config.celery import app
+    from symptoms.research.tasks import release_build_scheduled
+
+    entry = app.conf.beat_schedule["research-release-quarterly"]
+    assert entry["task"] == release_build_scheduled.name
+    assert entry["schedule"].month_of_year == {1, 4, 7, 10}
+
+    release_build_scheduled()
+
+    release = Release.objects.get()
+    assert release.status == ReleaseStatus.QUEUED
+    assert release.parameters["periods"] == last_complete_quarters(timezone.localdate())
