@@ -391,6 +391,8 @@ class AuditAction(models.TextChoices):
     PATIENT_DATA_EXPORTED = "patient_data_exported", _("Patient data exported")
     ACCOUNT_DELETED = "account_deleted", _("Account deleted")
     BASELINE_RESET = "baseline_reset", _("Baseline reset by a clinician")
+    RELEASE_REQUESTED = "release_requested", _("Research release build requested")
+    RELEASE_DOWNLOADED = "release_downloaded", _("Research release downloaded")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -87,6 +87,13 @@ class IsPatientOrClinician(BasePermission):
         )
 
 
+class IsApprovedResearcher(BasePermission):
+    message = _("Only researchers approved by staff can do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_approved_researcher)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """Accepts JSON true and false only: "yes" or 1 are wrong types, not booleans."""
 

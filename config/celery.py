@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 from config.env import env_int
 
@@ -17,6 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("mstracker", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["symptoms.research"])
 
 # How often beat asks the dispatcher for due reminders: a reminder goes out at most this late.
 REMINDER_TICK_SECONDS = env_int("REMINDER_TICK_SECONDS", default=60, minimum=1)
@@ -38,6 +40,13 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.share_codes_purge_expired",
         "schedule": 30 * 60,
         "options": {"expires": 45 * 60},
+    },
+    # Quarterly, early on the first day of each quarter; a day late is still useful, a
+    # backlog of old runs is not (expires after a day, not 1.5 quarters).
+    "research-release-quarterly": {
+        "task": "symptoms.research.tasks.release_build_scheduled",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
+        "options": {"expires": 24 * 60 * 60},
     },
 }
 

@@ -377,6 +377,13 @@ SPECTACULAR_SETTINGS = {
 # --- Product rules --------------------------------------------------------------------------
 SHARE_CODE_TTL_MINUTES = env_int("SHARE_CODE_TTL_MINUTES", default=15, minimum=1)
 INVITE_TTL_DAYS = env_int("INVITE_TTL_DAYS", default=14, minimum=1)
+# Research releases: how many complete calendar quarters a scheduled release covers, and the
+# most one release may cover.
+RESEARCH_RELEASE_QUARTERS = env_int("RESEARCH_RELEASE_QUARTERS", default=4, minimum=1)
+RESEARCH_RELEASE_MAX_QUARTERS = 12
+# Differentially private releases: the total epsilon all of a calendar year's releases may spend
+# (docs/research.md; 16 follows the reference's 4 quarterly releases at epsilon 4).
+RESEARCH_DP_EPSILON_PER_YEAR = env_int("RESEARCH_DP_EPSILON_PER_YEAR", default=16, minimum=0)
 
 # --- Logging: ids only, never health data (see docs/operations.md) ---------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO")

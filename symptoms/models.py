@@ -334,3 +334,126 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.reason}".strip()
+
+
+# --- Research releases ---
+
+
+class ReleaseStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Building")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class Release(models.Model):
+    """One build of a research table specification. Once published it never changes: its
+    cells are written in the same transaction that gives it its number.
+
+    ``progress`` (0-100) is updated while a worker builds it, so pages can show how far it is.
+    Nothing here identifies a person; ``error`` holds a code, never data."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    spec_version = models.CharField(max_length=16)
+    parameters = models.JSONField(default=dict)  # periods, minimum cell size, ...
+    status = models.CharField(
+        max_length=16, choices=ReleaseStatus.choices, default=ReleaseStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)  # when it was published
+    build_seconds = models.FloatField(null=True, blank=True)
+    cell_count = models.PositiveIntegerField(default=0)
+    suppressed_count = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ("-requested_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published")
+                | models.Q(number__isnull=False, built_at__isnull=False),
+                name="release_published_has_number_and_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="release_progress_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.number or self.public_id} ({self.status})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ReleaseStatus.PUBLISHED
+
+
+class ReleaseCellQuerySet(models.QuerySet["ReleaseCell"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Release cells are never changed.")
+
+
+class ReleaseCell(models.Model):
+    """One published row of a release: one table, period, breakdown and scale. ``keys`` holds
+    each of the table's dimensions with its category, or null where the row is a margin."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="cells")
+    position = models.PositiveIntegerField()  # the row's place in downloads
+    table = models.CharField(max_length=64)
+    period = models.CharField(max_length=16)
+    keys = models.JSONField()
+    scale = models.CharField(max_length=64)
+    suppressed = models.BooleanField()
+    n = models.PositiveIntegerField(null=True, blank=True)
+    mean = models.FloatField(null=True, blank=True)
+    sd = models.FloatField(null=True, blank=True)
+    median = models.FloatField(null=True, blank=True)
+    q1 = models.FloatField(null=True, blank=True)
+    q3 = models.FloatField(null=True, blank=True)
+    share_past_cutoff = models.FloatField(null=True, blank=True)
+
+    objects = ReleaseCellQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("release", "position")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("release", "position"), name="release_cell_position_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suppressed=False) | models.Q(n__isnull=True, mean__isnull=True),
+                name="release_cell_suppressed_hides_values",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.period} {self.scale}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Release cells are never changed.")
+        super().save(*args, **kwargs)
+
+
+class PrivacyBudgetYear(models.Model):
+    """The epsilon spent by differentially private releases requested in one calendar year
+    (UTC). A request spends its epsilon with one conditional update, so two requests at once
+    cannot both pass the yearly cap. A build that fails does not give its epsilon back."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    epsilon_spent = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(epsilon_spent__gte=0), name="privacy_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: epsilon {self.epsilon_spent:g} spent"

@@ -83,25 +83,32 @@ class Source:
     url: str = ""
 
 
+Comparison = Literal["gte", "lte", "gt", "lt"]
+
+
+def compares(score: float, comparison: Comparison, value: float) -> bool:
+    match comparison:
+        case "gte":
+            return score >= value
+        case "lte":
+            return score <= value
+        case "gt":
+            return score > value
+        case "lt":
+            return score < value
+
+
 @dataclass(frozen=True)
 class Cutoff:
     """A published threshold: scores ``comparison`` ``value`` meet ``label``."""
 
     value: float
-    comparison: Literal["gte", "lte", "gt", "lt"]
+    comparison: Comparison
     label: str
     source: str  # a Source id
 
     def is_met(self, score: float) -> bool:
-        match self.comparison:
-            case "gte":
-                return score >= self.value
-            case "lte":
-                return score <= self.value
-            case "gt":
-                return score > self.value
-            case "lt":
-                return score < self.value
+        return compares(score, self.comparison, self.value)
 
 
 @dataclass(frozen=True)

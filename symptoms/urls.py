@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from symptoms import views
+from symptoms.research import views as research_views
 from symptoms.views import reminder_links
 
 app_name = "symptoms"
@@ -39,5 +40,21 @@ urlpatterns = [
         "clinic/patients/<uuid:public_id>/charts/<slug:domain>.svg",
         views.clinic_chart,
         name="clinic_chart",
+    ),
+]
+
+# --- Research releases ---
+urlpatterns += [
+    path("research/priorities/", research_views.priorities_page, name="research_priorities"),
+    path(
+        "research/priorities/chart.svg",
+        research_views.priorities_chart,
+        name="research_priorities_chart",
+    ),
+    path("research/releases/", research_views.releases_page, name="research_releases"),
+    path(
+        "research/releases/<uuid:public_id>/",
+        research_views.release_page,
+        name="research_release",
     ),
 ]

@@ -2,7 +2,8 @@
 
 Three people recur, as in healthchecks' tests: ``alice`` (a patient), ``bob`` (another patient,
 who should never see Alice's data) and ``charlie`` (a clinician Alice shares with). ``dana`` is a
-clinician she does not share with.
+clinician she does not share with. ``rita`` is a researcher waiting for approval, ``ruth`` an
+approved one, and ``sam`` is staff.
 """
 
 from __future__ import annotations
@@ -66,6 +67,16 @@ def dana(db: Any) -> User:
 def rita(db: Any) -> User:
     """A researcher whose sign-up staff have not approved yet."""
     return ResearcherFactory(email="rita@example.org", full_name="Rita Researcher")
+
+
+@pytest.fixture
+def ruth(sam: User) -> User:
+    """A researcher staff have approved."""
+    from accounts import services as account_services
+
+    researcher = ResearcherFactory(email="ruth@example.org", full_name="Ruth Researcher")
+    account_services.researcher_decide(researcher=researcher, staff=sam, approve=True)
+    return User.objects.get(pk=researcher.pk)
 
 
 @pytest.fixture

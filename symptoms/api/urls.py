@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from symptoms.api import clinician, reminders, views
+from symptoms.research import api as research_api
 
 urlpatterns = [
     path("instruments/", views.InstrumentListView.as_view(), name="api-instruments"),
@@ -46,5 +47,20 @@ urlpatterns = [
         "patients/<uuid:public_id>/baselines/",
         clinician.BaselineResetView.as_view(),
         name="api-patient-baselines",
+    ),
+]
+
+# --- Research releases ---
+urlpatterns += [
+    path("research/releases/", research_api.ReleaseListView.as_view(), name="api-releases"),
+    path(
+        "research/releases/<uuid:public_id>/",
+        research_api.ReleaseDetailView.as_view(),
+        name="api-release-detail",
+    ),
+    path(
+        "research/releases/<uuid:public_id>/download/",
+        research_api.ReleaseDownloadView.as_view(),
+        name="api-release-download",
     ),
 ]

@@ -143,12 +143,11 @@ class FHIRRenderer(renderers.JSONRenderer):
     format = "fhir"
 
 
-@extend_validation_errors(["invalid_choice"], field_name="format", methods=["get"])
-class ExportView(APIView):
-    """The person's own data as JSON, CSV or a FHIR R4 Bundle (``?format=json|csv|fhir``)."""
+class FormatChoiceView(APIView):
+    """A download whose ``?format=`` picks one of its renderers: an unknown format is a 400
+    about that parameter, and errors stay in the one JSON error shape."""
 
-    permission_classes = (IsPatient,)
-    renderer_classes = (renderers.JSONRenderer, CSVRenderer, FHIRRenderer)
+    format_hint = "Use json or csv."
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         try:
@@ -156,7 +155,7 @@ class ExportView(APIView):
         except Http404:
             # DRF answers an unknown ?format= with 404; it is bad input about this field.
             raise exceptions.ValidationError(
-                {"format": ["Use json, csv or fhir."]}, code="invalid_choice"
+                {"format": [self.format_hint]}, code="invalid_choice"
             ) from None
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -165,6 +164,15 @@ class ExportView(APIView):
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+@extend_validation_errors(["invalid_choice"], field_name="format", methods=["get"])
+class ExportView(FormatChoiceView):
+    """The person's own data as JSON, CSV or a FHIR R4 Bundle (``?format=json|csv|fhir``)."""
+
+    permission_classes = (IsPatient,)
+    renderer_classes = (renderers.JSONRenderer, CSVRenderer, FHIRRenderer)
+    format_hint = "Use json, csv or fhir."
 
     @extend_schema(
         parameters=[

@@ -84,3 +84,105 @@ class ReminderDeliveryFactory(factory.django.DjangoModelFactory[ReminderDelivery
     occurrence = factory.SubFactory(ReminderOccurrenceFactory)
     event = DeliveryEvent.SENT
     channel = "email"
+
+
+def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
+    """``size`` consenting patients with varied profiles, each with one daily check-in on
+    ``on`` and, for about a third, an MFIS total: written with bulk_create, so that cohorts of
+    thousands take seconds. Scores go straight into the narrow table, as report_submit would
+    store them."""
+    import random
+
+    from django.utils import timezone
+
+    from accounts.models import Consent, ConsentPurpose, MSType, PatientProfile, Role, Sex
+    from symptoms.models import ReportScore
+
+    rng = random.Random(seed)
+    tag = uuid.uuid4().hex[:8]
+    users = User.objects.bulk_create(
+        User(email=f"cohort-{tag}-{i}@example.org", role=Role.PATIENT, password="!")
+        for i in range(size)
+    )
+    countries = ["GB", "GB", "GB", "US", "US", "CA", "DE", "IT", "AU", "MT", ""]
+    PatientProfile.objects.bulk_create(
+        PatientProfile(
+            user=user,
+            birth_year=(born := rng.randint(1940, 2004)),
+            diagnosis_year=rng.randint(born + 18, on.year),
+            sex=rng.choice([Sex.FEMALE, Sex.FEMALE, Sex.MALE, Sex.UNDISCLOSED]),
+            ms_type=rng.choice([MSType.PPMS, MSType.SPMS, MSType.SPMS, MSType.RRMS, ""]),
+            country=rng.choice(countries),
+        )
+        for user in users
+    )
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        Consent(user=user, purpose=ConsentPurpose.RESEARCH, text_version="1", granted_at=now)
+        for user in users
+    )
+    completed = datetime.combine(on, time(19, 0), tzinfo=ZoneInfo("UTC"))
+    reports: list[Report] = []
+    for user in users:
+        daily = {item: rng.randint(0, 10) for item in DAILY}
+        reports.append(_bulk_report(user, "daily", daily, daily, on, completed))
+        if rng.random() < 0.35:
+            total = rng.randint(0, 84)
+            reports.append(_bulk_report(user, "mfis", {}, {"total": total}, on, completed))
+    Report.objects.bulk_create(reports, batch_size=2000)
+    ReportScore.objects.bulk_create(
+        (
+            ReportScore(
+                report=r,
+                patient=r.patient,
+                instrument=r.instrument,
+                scale=scale,
+                value=value,
+                local_date=on,
+            )
+            for r in reports
+            for scale, value in r.scores.items()
+        ),
+        batch_size=5000,
+    )
+    return users
+
+
+def _bulk_report(
+    user: User,
+    instrument: str,
+    answers: dict[str, int],
+    scores: dict[str, int],
+    on: date,
+    completed: datetime,
+) -> Report:
+    return Report(
+        patient=user,
+        instrument=instrument,
+        instrument_version="1",
+        scoring_version="1",
+        client_id=uuid.uuid4(),
+        answers=answers,
+        scores=scores,
+        language="en",
+        local_date=on,
+        time_zone="UTC",
+        completed_at=completed,
+    )
+
+
+def published_release(people: int = 11, on: date = date(2026, 2, 10)) -> Any:
+    """A published research release over ``people`` consenting patients, each with one daily
+    check-in on ``on``, built in this process."""
+    from accounts.services import consent_set
+    from symptoms.research import services
+    from tests.accounts.factories import PatientFactory
+
+    for _ in range(people):
+        person = PatientFactory()
+        consent_set(user=person, granted=True)
+        report(person, on=on)
+    queued = services.release_request(
+        requested_by=None, first_quarter=f"{on.year}-Q{(on.month - 1) // 3 + 1}", queue=False
+    )
+    return services.release_build(release_id=queued.pk)

@@ -1,0 +1,34 @@
+"""Reads of research releases, scoped by who asks. Researchers see published releases only;
+staff also see those queued, building or failed. Nobody reads anything about one person here."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from accounts.models import Role, User
+from symptoms.models import Release, ReleaseCell, ReleaseStatus
+
+
+def release_list(*, user: User) -> QuerySet[Release]:
+    releases = Release.objects.order_by("-requested_at", "-id")
+    if user.role == Role.STAFF:
+        return releases
+    if user.is_approved_researcher:
+        return releases.filter(status=ReleaseStatus.PUBLISHED)
+    return releases.none()
+
+
+def release_get(*, user: User, public_id: UUID | str) -> Release:
+    """Raises Release.DoesNotExist (a 404) for anything the person may not see."""
+    return release_list(user=user).get(public_id=public_id)
+
+
+def release_cells(*, release: Release) -> QuerySet[ReleaseCell]:
+    return ReleaseCell.objects.filter(release=release).order_by("position")
+
+
+def release_latest_published() -> Release | None:
+    """For the public research priorities page: aggregates only, no access check needed."""
+    return Release.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-number").first()

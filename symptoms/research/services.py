@@ -1,0 +1,295 @@
+"""Writes for research releases: asking for a build and building one.
+
+A build reads only people whose research consent is active at the moment the build starts,
+reduces their scores to one mean per person, scale and quarter in SQL, coarsens their profile
+into the specification's bands, and hands that to the pure disclosure control. The cells and the
+release's number are written in one transaction, after which the release never changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, F, Max, Q
+from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import AuditAction, Consent, ConsentPurpose, PatientProfile, Role, User
+from symptoms.models import PrivacyBudgetYear, Release, ReleaseCell, ReleaseStatus, ReportScore
+from symptoms.research import disclosure
+from symptoms.research.errors import (
+    EpsilonInvalid,
+    PrivacyBudgetExhausted,
+    ReleaseParametersInvalid,
+    UnknownSpec,
+)
+from symptoms.research.specs import (
+    CURRENT_SPEC,
+    ReleaseSpec,
+    age_band,
+    country_category,
+    duration_band,
+    last_complete_quarters,
+    ms_type_category,
+    quarter_bounds,
+    quarters_between,
+    sex_category,
+    spec_get,
+)
+
+logger = logging.getLogger(__name__)
+
+LOADED_AT = 20  # progress (percent) once the values are read; the tables take it to 90
+
+
+@transaction.atomic
+def release_request(
+    *,
+    requested_by: User | None,
+    first_quarter: str | None = None,
+    last_quarter: str | None = None,
+    spec_version: str = CURRENT_SPEC,
+    epsilon: float | None = None,
+    queue: bool = True,
+) -> Release:
+    """A queued release of ``spec_version`` over the quarters given (default: the last four
+    complete ones); the worker builds it after this transaction commits. With ``epsilon`` it
+    is differentially private, and the epsilon is spent from this year's budget now."""
+    try:
+        spec_get(spec_version)
+    except KeyError:
+        raise UnknownSpec from None
+    if first_quarter is None and last_quarter is None:
+        periods = last_complete_quarters(timezone.localdate(), settings.RESEARCH_RELEASE_QUARTERS)
+    else:
+        try:
+            periods = quarters_between(first_quarter or "", last_quarter or first_quarter or "")
+        except ValueError:
+            raise ReleaseParametersInvalid() from None
+        if not periods or len(periods) > settings.RESEARCH_RELEASE_MAX_QUARTERS:
+            raise ReleaseParametersInvalid()
+    parameters: dict[str, Any] = {"periods": periods, "min_cell_size": disclosure.MIN_CELL}
+    if epsilon is not None:
+        parameters |= _epsilon_spend(epsilon)
+    release = Release.objects.create(
+        spec_version=spec_version, parameters=parameters, requested_by=requested_by
+    )
+    if requested_by is not None:
+        account_services.audit_record(
+            actor=requested_by,
+            action=AuditAction.RELEASE_REQUESTED,
+            detail={"release": str(release.public_id)},
+        )
+    if queue:
+        from symptoms.research.tasks import release_build as release_build_task
+
+        release_build_task.delay_on_commit(release.pk)  # type: ignore[attr-defined]  # DjangoTask
+    return release
+
+
+def _epsilon_spend(epsilon: float) -> dict[str, Any]:
+    """Spend ``epsilon`` from this calendar year's budget, or refuse. One conditional update:
+    a concurrent request that spent first makes this one fail the condition."""
+    cap = float(settings.RESEARCH_DP_EPSILON_PER_YEAR)
+    if not (0 < epsilon <= cap):  # NaN fails this too
+        raise EpsilonInvalid
+    year = timezone.now().year
+    PrivacyBudgetYear.objects.get_or_create(year=year)
+    spent = PrivacyBudgetYear.objects.filter(year=year, epsilon_spent__lte=cap - epsilon).update(
+        epsilon_spent=F("epsilon_spent") + epsilon
+    )
+    if spent != 1:
+        raise PrivacyBudgetExhausted
+    return {"epsilon": epsilon, "mechanism": "discrete Laplace (OpenDP)", "budget_year": year}
+
+
+def _person_period_values(
+    *, spec: ReleaseSpec, periods: list[str], at: datetime
+) -> list[disclosure.PersonValue]:
+    """One value per person, scale and quarter: the mean of that person's scores in it, for
+    people with research consent active at ``at`` only."""
+    consenting = Consent.objects.filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at),
+        purpose=ConsentPurpose.RESEARCH,
+        granted_at__lte=at,
+        user__role=Role.PATIENT,
+        user__is_active=True,
+    ).values("user_id")
+    first_day, _ = quarter_bounds(periods[0])
+    _, last_day = quarter_bounds(periods[-1])
+    which = Q()
+    for scale in spec.scales:
+        which |= Q(
+            instrument=scale.instrument.code,
+            scale=scale.scale.key,
+            report__instrument_version=scale.instrument.version,
+        )
+    means = (
+        ReportScore.objects.filter(which, patient_id__in=consenting)
+        .filter(local_date__gte=first_day, local_date__lte=last_day)
+        .annotate(year=ExtractYear("local_date"), quarter=ExtractQuarter("local_date"))
+        .values("patient_id", "instrument", "scale", "year", "quarter")
+        .annotate(mean=Avg("value"))
+        .order_by()
+    )
+    profiles = {
+        row["user_id"]: row
+        for row in PatientProfile.objects.filter(user_id__in=consenting).values(
+            "user_id", "birth_year", "sex", "ms_type", "diagnosis_year", "country"
+        )
+    }
+    values = []
+    for row in means:
+        profile = profiles.get(row["patient_id"])
+        if profile is None:
+            continue
+        year = int(row["year"])
+        keys = {
+            "ms_type": ms_type_category(profile["ms_type"]),
+            "age_band": age_band(profile["birth_year"], year),
+            "sex": sex_category(profile["sex"]),
+            "disease_duration": duration_band(profile["diagnosis_year"], year),
+            "country": country_category(str(profile["country"] or "")),
+        }
+        values.append(
+            disclosure.PersonValue(
+                person=row["patient_id"],
+                period=f"{year}-Q{row['quarter']}",
+                scale=f"{row['instrument']}.{row['scale']}",
+                value=float(row["mean"]),
+                keys=keys,
+            )
+        )
+    return values
+
+
+def _progress_setter(release_id: int) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        percent = LOADED_AT + int(fraction * (90 - LOADED_AT))
+        Release.objects.filter(pk=release_id, status=ReleaseStatus.BUILDING).update(
+            progress=percent
+        )
+
+    return report
+
+
+def _cell_row(release: Release, position: int, cell: disclosure.Cell) -> ReleaseCell:
+    m = cell.measures
+    return ReleaseCell(
+        release=release,
+        position=position,
+        table=cell.table,
+        period=cell.period,
+        keys=dict(cell.keys),
+        scale=cell.scale,
+        suppressed=cell.suppressed,
+        n=cell.n,
+        mean=m.mean if m else None,
+        sd=m.sd if m else None,
+        median=m.median if m else None,
+        q1=m.q1 if m else None,
+        q3=m.q3 if m else None,
+        share_past_cutoff=m.share_past_threshold if m else None,
+    )
+
+
+def _publish(
+    release_id: int, outcome: disclosure.Outcome, started: float, privacy: dict[str, Any]
+) -> Release:
+    """Cells, number and status in one transaction; a number taken by a concurrent build
+    (unique constraint) is retried with the next one."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                release = Release.objects.select_for_update().get(pk=release_id)
+                latest = Release.objects.aggregate(latest=Max("number"))["latest"] or 0
+                ReleaseCell.objects.bulk_create(
+                    (_cell_row(release, i, c) for i, c in enumerate(outcome.cells)),
+                    batch_size=2000,
+                )
+                release.number = latest + 1
+                release.status = ReleaseStatus.PUBLISHED
+                release.progress = 100
+                release.built_at = timezone.now()
+                release.build_seconds = round(time.monotonic() - started, 2)
+                release.cell_count = len(outcome.cells)
+                release.suppressed_count = outcome.suppressed_rows
+                if privacy:  # the accuracy is published with the release
+                    release.parameters = {**release.parameters, "privacy": privacy}
+                release.save()
+                return release
+        except IntegrityError:
+            continue
+    raise IntegrityError("could not number the release")
+
+
+def release_build(*, release_id: int) -> Release | None:
+    """Build a queued release. Another worker that claimed it first wins; this one returns
+    None. A failure marks the release failed with the error's class name and re-raises.
+
+    1. Claim the release (queued -> building) atomically.
+    2. Read one mean per consenting person, scale and quarter.
+    3. Compute every cell with suppression (progress 20-90%).
+    4. Publish: cells, number, status and counts in one transaction.
+    """
+    started_at = timezone.now()
+    claimed = Release.objects.filter(pk=release_id, status=ReleaseStatus.QUEUED).update(
+        status=ReleaseStatus.BUILDING, started_at=started_at, progress=1
+    )
+    if claimed != 1:
+        logger.info("release_build: release id=%s is not queued", release_id)
+        return None
+    started = time.monotonic()
+    try:
+        release = Release.objects.get(pk=release_id)
+        spec = spec_get(release.spec_version)
+        periods: list[str] = release.parameters["periods"]
+        values = _person_period_values(spec=spec, periods=periods, at=started_at)
+        Release.objects.filter(pk=release_id).update(progress=LOADED_AT)
+        epsilon = release.parameters.get("epsilon")
+        privacy: dict[str, Any] = {}
+        if epsilon is None:
+            outcome = disclosure.cells_build(
+                spec.layout, values, periods, progress=_progress_setter(release_id)
+            )
+        else:
+            from symptoms.research.privacy import noisy_cells_build  # loads OpenDP's library
+
+            noisy = noisy_cells_build(
+                spec.layout,
+                values,
+                periods,
+                ranges={s.key: s.scale.range for s in spec.scales},
+                epsilon=float(epsilon),
+                progress=_progress_setter(release_id),
+            )
+            outcome = noisy.outcome
+            privacy = {
+                "epsilon_per_measurement": noisy.epsilon_per_measurement,
+                "library": noisy.library,
+                "accuracy": [asdict(a) for a in noisy.accuracy],
+            }
+        published = _publish(release_id, outcome, started, privacy)
+    except Exception as exc:
+        Release.objects.filter(pk=release_id).update(
+            status=ReleaseStatus.FAILED, error=type(exc).__name__[:64]
+        )
+        logger.exception("release_build failed for release id=%s", release_id)
+        raise
+    logger.info(
+        "release published id=%s number=%s cells=%d suppressed=%d seconds=%.2f",
+        release_id,
+        published.number,
+        published.cell_count,
+        published.suppressed_count,
+        published.build_seconds or 0,
+    )
+    return published

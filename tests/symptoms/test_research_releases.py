@@ -1,0 +1,216 @@
+"""Building research releases: who is in them, one row per person per quarter, immutability."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import AuditAction, AuditEvent, User
+from symptoms.models import Release, ReleaseCell, ReleaseStatus
+from symptoms.research import services
+from symptoms.research.errors import ReleaseParametersInvalid, UnknownSpec
+from symptoms.research.specs import age_band, duration_band, last_complete_quarters
+from tests.accounts.factories import PatientFactory
+from tests.symptoms.factories import DAILY, report
+
+pytestmark = pytest.mark.django_db
+ON = date(2026, 2, 10)  # 2026-Q1
+
+
+def consenting_patients(count: int) -> list[User]:
+    people = []
+    for _ in range(count):
+        person = PatientFactory()
+        account_services.consent_set(user=person, granted=True)
+        people.append(person)
+    return people
+
+
+def build(**kwargs: Any) -> Release:
+    release = services.release_request(
+        requested_by=None, first_quarter="2026-Q1", queue=False, **kwargs
+    )
+    built = services.release_build(release_id=release.pk)
+    assert built is not None
+    return built
+
+
+def overall(release: Release, scale: str = "daily.fatigue") -> ReleaseCell:
+    return ReleaseCell.objects.get(release=release, table="overall", scale=scale)
+
+
+def test_it_counts_only_people_with_active_research_consent() -> None:
+    people = consenting_patients(12)
+    outsiders = [PatientFactory() for _ in range(3)]
+    for i, person in enumerate([*people, *outsiders]):
+        report(person, answers={**DAILY, "fatigue": i % 11}, on=ON)
+
+    release = build()
+
+    cell = overall(release)
+    assert (cell.n, cell.suppressed) == (12, False)
+    assert cell.mean == pytest.approx(statistics.fmean(i % 11 for i in range(12)), abs=0.005)
+    assert release.status == ReleaseStatus.PUBLISHED
+    assert release.number == 1
+    assert release.cell_count == ReleaseCell.objects.filter(release=release).count()
+
+
+def test_it_drops_a_person_who_withdrew_consent_from_the_next_release() -> None:
+    people = consenting_patients(13)
+    for person in people:
+        report(person, on=ON)
+    first = build()
+
+    account_services.consent_set(user=people[0], granted=False)
+    second = build()
+
+    assert (overall(first).n, overall(second).n) == (13, 12)
+    assert (first.number, second.number) == (1, 2)
+
+
+def test_it_takes_one_mean_per_person_per_quarter() -> None:
+    people = consenting_patients(11)
+    for person in people[1:]:
+        report(person, answers={**DAILY, "fatigue": 2}, on=ON)
+    for day, rating in ((3, 10), (4, 4), (5, 7)):
+        report(people[0], answers={**DAILY, "fatigue": rating}, on=date(2026, 3, day))
+
+    cell = overall(build())
+
+    assert cell.n == 11  # the person with three check-ins is one person
+    assert cell.mean == pytest.approx((10 * 2 + 7) / 11, abs=0.005)
+
+
+def test_it_suppresses_a_quarter_with_fewer_than_eleven_people() -> None:
+    for person in consenting_patients(10):
+        report(person, on=ON)
+
+    cell = overall(build())
+
+    assert cell.suppressed
+    assert (cell.n, cell.mean, cell.median) == (None, None, None)
+
+
+def test_it_publishes_a_release_whose_cells_cannot_change() -> None:
+    for person in consenting_patients(11):
+        report(person, on=ON)
+    cell = overall(build())
+
+    with pytest.raises(PermissionError):
+        ReleaseCell.objects.filter(pk=cell.pk).update(n=1)
+    with pytest.raises(PermissionError):
+        cell.save()
+
+
+def test_it_builds_a_queued_release_once() -> None:
+    release = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+    assert services.release_build(release_id=release.pk) is not None
+
+    assert services.release_build(release_id=release.pk) is None
+    assert Release.objects.get(pk=release.pk).number == 1
+
+
+def test_it_marks_a_build_that_fails_and_keeps_no_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ArithmeticError("boom")
+
+    monkeypatch.setattr("symptoms.research.disclosure.cells_build", broken)
+    with pytest.raises(ArithmeticError):
+        services.release_build(release_id=release.pk)
+
+    release.refresh_from_db()
+    assert (release.status, release.error, release.number) == (
+        ReleaseStatus.FAILED,
+        "ArithmeticError",
+        None,
+    )
+    assert not ReleaseCell.objects.filter(release=release).exists()
+
+
+def test_it_audits_who_asked_for_a_release(sam: User) -> None:
+    release = services.release_request(requested_by=sam, first_quarter="2026-Q1", queue=False)
+
+    event = AuditEvent.objects.get(action=AuditAction.RELEASE_REQUESTED)
+    assert (event.actor, event.detail) == (sam, {"release": str(release.public_id)})
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("2026-Q5", None), ("2026-Q3", "2026-Q1"), ("2020-Q1", "2026-Q4"), ("soon", None)],
+)
+def test_it_refuses_quarters_that_make_no_release(first: str, last: str | None) -> None:
+    with pytest.raises(ReleaseParametersInvalid):
+        services.release_request(
+            requested_by=None, first_quarter=first, last_quarter=last, queue=False
+        )
+    assert not Release.objects.exists()
+
+
+def test_it_refuses_an_unknown_specification() -> None:
+    with pytest.raises(UnknownSpec):
+        services.release_request(requested_by=None, spec_version="99", queue=False)
+
+
+def test_it_defaults_to_the_last_four_complete_quarters() -> None:
+    assert last_complete_quarters(date(2026, 12, 1)) == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    assert last_complete_quarters(date(2026, 1, 1), 1) == ["2025-Q4"]
+
+
+@pytest.mark.parametrize(
+    ("born", "year", "band"),
+    [(None, 2026, "unknown"), (2010, 2026, "unknown"), (2008, 2026, "18-39"), (1987, 2026, "18-39"),
+     (1986, 2026, "40-49"), (1967, 2026, "50-59"), (1957, 2026, "60-69"), (1956, 2026, "70+")],
+)  # fmt: skip
+def test_it_bands_age_at_the_period(born: int | None, year: int, band: str) -> None:
+    assert age_band(born, year) == band
+
+
+@pytest.mark.parametrize(
+    ("diagnosed", "band"),
+    [(None, "unknown"), (2026, "<5"), (2022, "<5"), (2021, "5-9"), (2012, "10-14"),
+     (2007, "15-19"), (2006, "20+")],
+)  # fmt: skip
+def test_it_bands_disease_duration_at_the_period(diagnosed: int | None, band: str) -> None:
+    assert duration_band(diagnosed, 2026) == band
+
+
+def test_the_command_builds_a_release_and_says_what_it_holds() -> None:
+    for person in consenting_patients(11):
+        report(person, on=ON)
+    out = StringIO()
+
+    call_command("build_release", "--from", "2026-Q1", stdout=out)
+
+    release = Release.objects.get()
+    assert out.getvalue().startswith(f"Release 1 ({release.public_id}) over 2026-Q1: ")
+    assert f"{release.cell_count} cells, {release.suppressed_count} suppressed" in out.getvalue()
+
+
+def test_the_command_refuses_bad_quarters() -> None:
+    with pytest.raises(CommandError, match="calendar quarters"):
+        call_command("build_release", "--from", "2026-Q9")
+
+
+def test_the_quarterly_schedule_queues_a_release_of_the_last_four_quarters() -> None:
+    from config.celery import app
+    from symptoms.research.tasks import release_build_scheduled
+
+    entry = app.conf.beat_schedule["research-release-quarterly"]
+    assert entry["task"] == release_build_scheduled.name
+    assert entry["schedule"].month_of_year == {1, 4, 7, 10}
+
+    release_build_scheduled()
+
+    release = Release.objects.get()
+    assert release.status == ReleaseStatus.QUEUED
+    assert release.parameters["periods"] == last_complete_quarters(timezone.localdate())
