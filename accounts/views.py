@@ -35,7 +35,8 @@ View = Callable[..., HttpResponse]
 SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
+    """The signed-in person of a page request (pages that call this require a login)."""
     user = request.user
     if not isinstance(user, User):
         raise PermissionDenied
@@ -48,7 +49,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if _user(request).role not in roles:
+            if request_user(request).role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -69,7 +70,7 @@ def _is_throttled(request: HttpRequest, scope: str) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "accounts/home_anonymous.html")
-    user = _user(request)
+    user = request_user(request)
     context: dict[str, Any] = {}
     if user.role == Role.CLINICIAN:
         context["patients"] = selectors.clinician_patients(clinician=user).order_by(
@@ -163,7 +164,7 @@ class AccountLogoutView(LogoutView):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form_class: type[forms.NameForm | forms.PatientProfileForm] = forms.NameForm
     initial: dict[str, Any] = {"full_name": user.full_name}
     if user.is_patient:
@@ -194,7 +195,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PATIENT)
 def consent(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     purpose = ConsentPurpose.RESEARCH
     if request.method == "POST":
         form = forms.ConsentForm(request.POST)
@@ -219,7 +220,7 @@ SHARING_ROLES = (Role.PATIENT, Role.CLINICIAN)
 
 
 def _sharing_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     context: dict[str, Any] = {
         "links": selectors.sharing_link_list(user=user),
         "invites": selectors.invite_list(user=user),
@@ -241,7 +242,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PATIENT)
 def share_code_create(request: HttpRequest) -> HttpResponse:
     # Shown in this response only: the code is never stored in plain form, not even in a message.
-    code, share_code = services.share_code_create(patient=_user(request))
+    code, share_code = services.share_code_create(patient=request_user(request))
     return _sharing_page(request, share_code=code, share_code_expires_at=share_code.expires_at)
 
 
@@ -255,7 +256,9 @@ def share_code_redeem(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("Too many codes tried in a short time. Wait a minute, then retry."))
         return _sharing_page(request, redeem_form=form, status=429)
     try:
-        link = services.share_code_redeem(clinician=_user(request), code=form.cleaned_data["code"])
+        link = services.share_code_redeem(
+            clinician=request_user(request), code=form.cleaned_data["code"]
+        )
     except errors.ShareCodeInvalid as error:
         form.add_error("code", str(error.message))
         return _sharing_page(request, redeem_form=form)
@@ -280,7 +283,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
     if _is_throttled(request, "invite"):
         form.add_error(None, _("Too many invitations sent in a short time. Try again later."))
         return _sharing_page(request, invite_form=form, status=429)
-    services.invite_create(clinician=_user(request), email=form.cleaned_data["email"])
+    services.invite_create(clinician=request_user(request), email=form.cleaned_data["email"])
     # The same words whether or not the address has an account: no way to probe who is here.
     messages.success(request, INVITE_SENT_MESSAGE)
     return redirect("accounts:sharing")
@@ -289,7 +292,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*SHARING_ROLES)
 def sharing_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         link = selectors.sharing_link_get(user=user, public_id=public_id)
     except SharingLink.DoesNotExist:
@@ -304,7 +307,7 @@ def sharing_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def _invite_decide(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         invite = selectors.invite_get(user=user, public_id=public_id)
     except ClinicianInvite.DoesNotExist:

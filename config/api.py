@@ -22,8 +22,16 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.models import Role
+from accounts.models import Role, User
 from config.service_errors import ServiceError
+
+
+def api_user(request: Request) -> User:
+    """The authenticated person of an API request; every view that calls this requires one."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class DomainError(exceptions.APIException):

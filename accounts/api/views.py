@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -19,15 +18,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
-from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink, User
-from config.api import IsClinician, IsPatient, IsPatientOrClinician
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    if not isinstance(user, User):  # every view below requires authentication
-        raise NotAuthenticated()
-    return user
+from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink
+from config.api import IsClinician, IsPatient, IsPatientOrClinician, api_user
 
 
 @extend_validation_errors(["invalid_credentials"], field_name="non_field_errors", methods=["post"])
@@ -83,12 +75,12 @@ class TokenView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: s.MeOut})
     def get(self, request: Request) -> Response:
-        user = _user(request)
+        user = api_user(request)
         return Response(s.MeOut(user).data)
 
     @extend_schema(request=s.MeIn, responses={200: s.MeOut})
     def patch(self, request: Request) -> Response:
-        user = _user(request)
+        user = api_user(request)
         context = {"profile": user.patient_profile if user.is_patient else None}
         data = s.MeIn(data=request.data, context=context, partial=True)
         data.is_valid(raise_exception=True)
@@ -106,12 +98,12 @@ class ResearchConsentView(APIView):
 
     @extend_schema(responses={200: s.ConsentOut})
     def get(self, request: Request) -> Response:
-        state = selectors.consent_state(user=_user(request), purpose=ConsentPurpose.RESEARCH)
+        state = selectors.consent_state(user=api_user(request), purpose=ConsentPurpose.RESEARCH)
         return Response(s.ConsentOut(state).data)
 
     @extend_schema(request=s.ConsentIn, responses={200: s.ConsentOut})
     def put(self, request: Request) -> Response:
-        user = _user(request)
+        user = api_user(request)
         data = s.ConsentIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.consent_set(
@@ -126,7 +118,7 @@ class ShareCodeCreateView(APIView):
 
     @extend_schema(request=None, responses={201: s.ShareCodeOut})
     def post(self, request: Request) -> Response:
-        code, share_code = services.share_code_create(patient=_user(request))
+        code, share_code = services.share_code_create(patient=api_user(request))
         out = s.ShareCodeOut({"code": code, "expires_at": share_code.expires_at})
         return Response(out.data, status=status.HTTP_201_CREATED)
 
@@ -141,7 +133,7 @@ class ShareCodeRedeemView(APIView):
         data = s.RedeemIn(data=request.data)
         data.is_valid(raise_exception=True)
         link = services.share_code_redeem(
-            clinician=_user(request), code=data.validated_data["code"]
+            clinician=api_user(request), code=data.validated_data["code"]
         )
         return Response(s.SharingLinkOut(link).data, status=status.HTTP_201_CREATED)
 
@@ -151,7 +143,7 @@ class SharingLinkListView(ListAPIView[SharingLink]):
     serializer_class = s.SharingLinkOut
 
     def get_queryset(self) -> QuerySet[SharingLink]:
-        return selectors.sharing_link_list(user=_user(self.request))
+        return selectors.sharing_link_list(user=api_user(self.request))
 
 
 class SharingLinkDetailView(APIView):
@@ -159,7 +151,7 @@ class SharingLinkDetailView(APIView):
 
     @extend_schema(responses={204: None, 404: OpenApiResponse(description="Not found.")})
     def delete(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+        user = api_user(request)
         link = selectors.sharing_link_get(user=user, public_id=public_id)
         services.sharing_link_revoke(link=link, by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -174,14 +166,14 @@ class InviteListCreateView(ListAPIView[ClinicianInvite]):
         return super().get_throttles()
 
     def get_queryset(self) -> QuerySet[ClinicianInvite]:
-        return selectors.invite_list(user=_user(self.request))
+        return selectors.invite_list(user=api_user(self.request))
 
     @extend_schema(request=s.InviteIn, responses={201: s.InviteOut})
     def post(self, request: Request) -> Response:
         data = s.InviteIn(data=request.data)
         data.is_valid(raise_exception=True)
         invite = services.invite_create(
-            clinician=_user(request), email=data.validated_data["email"]
+            clinician=api_user(request), email=data.validated_data["email"]
         )
         return Response(s.InviteOut(invite).data, status=status.HTTP_201_CREATED)
 
@@ -193,7 +185,7 @@ class InviteDecisionView(APIView):
 
     @extend_schema(request=None, responses={200: s.InviteOut})
     def post(self, request: Request, public_id: str) -> Response:
-        user = _user(request)
+        user = api_user(request)
         invite = selectors.invite_get(user=user, public_id=public_id)
         invite = services.invite_decide(invite=invite, patient=user, accept=self.accept)
         return Response(s.InviteOut(invite).data)

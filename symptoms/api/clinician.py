@@ -17,9 +17,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.api.views import _user
 from accounts.models import AuditAction, User
-from config.api import IsClinician, IsPatient
+from config.api import IsClinician, IsPatient, api_user
 from symptoms.definitions import instrument_get
 from symptoms.models import BaselineReset
 from symptoms.trends import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
@@ -55,7 +54,7 @@ class PatientListView(APIView):
 
     @extend_schema(parameters=[PatientFilter], responses={200: PatientRowOut(many=True)})
     def get(self, request: Request) -> Response:
-        clinician = _user(request)
+        clinician = api_user(request)
         filters = PatientFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = clinician_patient_rows(
@@ -199,7 +198,7 @@ class PatientTrendsView(APIView):
 
     @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
     def get(self, request: Request, public_id: str) -> Response:
-        clinician = _user(request)
+        clinician = api_user(request)
         patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
         body = _trends_body(request, patient)
         account_services.audit_record(
@@ -220,7 +219,7 @@ class OwnTrendsView(APIView):
 
     @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
     def get(self, request: Request) -> Response:
-        return Response(TrendsOut(_trends_body(request, _user(request))).data)
+        return Response(TrendsOut(_trends_body(request, api_user(request))).data)
 
 
 class BaselineIn(serializers.Serializer[Any]):
@@ -250,7 +249,7 @@ class BaselineResetView(APIView):
 
     @extend_schema(request=BaselineIn, responses={201: BaselineIn})
     def post(self, request: Request, public_id: str) -> Response:
-        clinician = _user(request)
+        clinician = api_user(request)
         patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
         data = BaselineIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -19,8 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.views import _user
-from config.api import IsPatient, StrictBooleanField, StrictIntegerField
+from config.api import IsPatient, StrictBooleanField, StrictIntegerField, api_user
 from symptoms.models import (
     DeliveryEvent,
     Frequency,
@@ -111,7 +110,7 @@ class ScheduleListCreateView(ListAPIView[ReminderSchedule]):
     serializer_class = ScheduleOut
 
     def get_queryset(self) -> QuerySet[ReminderSchedule]:
-        return reminders.reminder_schedule_list(patient=_user(self.request)).select_related(
+        return reminders.reminder_schedule_list(patient=api_user(self.request)).select_related(
             "patient__patient_profile"
         )
 
@@ -121,7 +120,7 @@ class ScheduleListCreateView(ListAPIView[ReminderSchedule]):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         schedule = reminders.reminder_schedule_create(
-            patient=_user(request), instrument=fields.pop("instrument"), data=fields
+            patient=api_user(request), instrument=fields.pop("instrument"), data=fields
         )
         return Response(ScheduleOut(schedule).data, status=status.HTTP_201_CREATED)
 
@@ -131,7 +130,7 @@ class ScheduleDetailView(APIView):
     permission_classes = (IsPatient,)
 
     def _schedule(self, request: Request, public_id: Any) -> ReminderSchedule:
-        return reminders.reminder_schedule_get(patient=_user(request), public_id=public_id)
+        return reminders.reminder_schedule_get(patient=api_user(request), public_id=public_id)
 
     @extend_schema(responses={200: ScheduleOut})
     def get(self, request: Request, public_id: str) -> Response:
@@ -207,7 +206,7 @@ class DeliveryListView(ListAPIView[ReminderDelivery]):
     def get_queryset(self) -> QuerySet[ReminderDelivery]:
         filters = DeliveryFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        rows = occurrences.reminder_delivery_list(patient=_user(self.request))
+        rows = occurrences.reminder_delivery_list(patient=api_user(self.request))
         if "instrument" in filters.validated_data:
             rows = rows.filter(occurrence__instrument=filters.validated_data["instrument"])
         if "event" in filters.validated_data:
@@ -234,7 +233,7 @@ class AdherenceView(APIView):
 
     @extend_schema(responses={200: AdherenceOut(many=True)})
     def get(self, request: Request) -> Response:
-        rows = occurrences.reminder_adherence(patient=_user(request))
+        rows = occurrences.reminder_adherence(patient=api_user(request))
         return Response(
             AdherenceOut(
                 [

@@ -19,9 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.api.views import _user
 from accounts.models import AuditAction
-from config.api import IsPatient
+from config.api import IsPatient, api_user
 from symptoms import export, selectors, services
 from symptoms.api import serializers as s
 from symptoms.definitions import instrument_get
@@ -92,7 +91,7 @@ class ReportListCreateView(ListAPIView[Report]):
     def get_queryset(self) -> QuerySet[Report]:
         filters = s.ReportFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return selectors.report_list(patient=_user(self.request), **filters.validated_data)
+        return selectors.report_list(patient=api_user(self.request), **filters.validated_data)
 
     @extend_schema(
         request=s.ReportIn,
@@ -105,8 +104,10 @@ class ReportListCreateView(ListAPIView[Report]):
     def post(self, request: Request) -> Response:
         data = s.ReportIn(data=request.data)
         data.is_valid(raise_exception=True)
-        submitted = services.report_submit(patient=_user(request), **data.validated_data)
-        report = selectors.report_get(patient=_user(request), public_id=submitted.report.public_id)
+        submitted = services.report_submit(patient=api_user(request), **data.validated_data)
+        report = selectors.report_get(
+            patient=api_user(request), public_id=submitted.report.public_id
+        )
         return Response(
             s.ReportOut(report).data,
             status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
@@ -118,7 +119,7 @@ class ReportDetailView(APIView):
 
     @extend_schema(responses={200: s.ReportOut})
     def get(self, request: Request, public_id: str) -> Response:
-        report = selectors.report_get(patient=_user(request), public_id=public_id)  # type: ignore[arg-type]
+        report = selectors.report_get(patient=api_user(request), public_id=public_id)  # type: ignore[arg-type]
         return Response(s.ReportOut(report).data)
 
 
@@ -187,7 +188,7 @@ class ExportView(FormatChoiceView):
         },
     )
     def get(self, request: Request) -> Response:
-        patient = _user(request)
+        patient = api_user(request)
         kind = request.accepted_renderer.format
         data: Any
         if kind == "csv":
@@ -224,6 +225,6 @@ class AccountDeleteView(APIView):
         data = s.AccountDeleteIn(data=request.data)
         data.is_valid(raise_exception=True)
         account_services.account_delete(
-            user=_user(request), password=data.validated_data["password"]
+            user=api_user(request), password=data.validated_data["password"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -18,9 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.api.views import _user
 from accounts.models import AuditAction
-from config.api import IsApprovedResearcher
+from config.api import IsApprovedResearcher, api_user
 from symptoms.api.views import CSVRenderer, FormatChoiceView
 from symptoms.models import Release
 from symptoms.research import downloads, selectors
@@ -51,7 +50,7 @@ class ReleaseListView(ListAPIView[Release]):
     serializer_class = ReleaseOut
 
     def get_queryset(self) -> QuerySet[Release]:
-        return selectors.release_list(user=_user(self.request))
+        return selectors.release_list(user=api_user(self.request))
 
 
 class ReleaseDetailView(APIView):
@@ -59,7 +58,7 @@ class ReleaseDetailView(APIView):
 
     @extend_schema(responses={200: ReleaseDetailOut})
     def get(self, request: Request, public_id: str) -> Response:
-        release = selectors.release_get(user=_user(request), public_id=public_id)
+        release = selectors.release_get(user=api_user(request), public_id=public_id)
         return Response(ReleaseDetailOut(release).data)
 
 
@@ -85,7 +84,7 @@ class ReleaseDownloadView(FormatChoiceView):
         },
     )
     def get(self, request: Request, public_id: str) -> Response:
-        researcher = _user(request)
+        researcher = api_user(request)
         release = selectors.release_get(user=researcher, public_id=public_id)
         kind = request.accepted_renderer.format
         data: Any

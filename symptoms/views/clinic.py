@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import AuditAction, Role, User
-from accounts.views import _user, role_required
+from accounts.views import request_user, role_required
 from symptoms import history, selectors
 from symptoms.change import ChangeKind
 from symptoms.definitions import DAILY
@@ -221,7 +221,7 @@ class PatientFilterForm(forms.Form):
 
 @role_required(Role.CLINICIAN)
 def clinic_patients(request: HttpRequest) -> HttpResponse:
-    clinician = _user(request)
+    clinician = request_user(request)
     form = PatientFilterForm(request.GET)
     search, flagged_only = "", False
     if form.is_valid():
@@ -262,7 +262,7 @@ def _domains(
 
 @role_required(Role.CLINICIAN)
 def clinic_patient(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    clinician = _user(request)
+    clinician = request_user(request)
     patient = _patient_or_404(clinician, public_id)
     today = selectors.local_today(patient=patient)
     since = history.period_start(today=today, period=DETAIL_PERIOD)
@@ -297,7 +297,7 @@ def clinic_chart(request: HttpRequest, public_id: UUID, domain: str) -> HttpResp
     # No audit event here: the chart is an image of the detail page, whose view already wrote
     # one. An event per image would log one visit as several (one per domain), and make the
     # patient's "who viewed my data" list noisy. The access check is the same as the page's.
-    clinician = _user(request)
+    clinician = request_user(request)
     patient = _patient_or_404(clinician, public_id)
     if domain not in history.measures_by_domain():
         raise Http404
@@ -342,7 +342,7 @@ def _months_before(day: date, months: int) -> date:
 
 @role_required(Role.CLINICIAN)
 def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    clinician = _user(request)
+    clinician = request_user(request)
     patient = _patient_or_404(clinician, public_id)
     today = selectors.local_today(patient=patient)
     defaults = {"since": _months_before(today, SUMMARY_MONTHS), "until": today}
