@@ -43,7 +43,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import PatientProfile, Role, User  # noqa: E402
 from symptoms.models import ReminderOccurrence, ReminderSchedule  # noqa: E402
-from symptoms.reminders import occurrences  # noqa: E402
+from symptoms.reminders import occurrences, sending  # noqa: E402
 
 SIZES = (500, 2_500)
 UNUSABLE = "!"  # Django's mark of an unusable password: nobody can log in as these people
@@ -97,9 +97,7 @@ def run(count: int, offset: int) -> dict[str, tuple[float, int]]:
             lambda: occurrences.reminders_dispatch_due(enqueue=queued.append, batch=count)
         )
         assert len(queued) == count, (len(queued), count)
-        results["send"] = timed(
-            lambda: [occurrences.reminder_send(occurrence_id=pk) for pk in queued]
-        )
+        results["send"] = timed(lambda: [sending.reminder_send(occurrence_id=pk) for pk in queued])
     sent = ReminderOccurrence.objects.filter(pk__in=queued, status="sent").count()
     assert sent == count, (sent, count)
     return results

@@ -7,7 +7,7 @@ import logging
 from celery import Task, shared_task
 from django.utils import timezone
 
-from symptoms.reminders import occurrences
+from symptoms.reminders import occurrences, sending
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def reminders_dispatch_due() -> int:
 
 @shared_task(bind=True, max_retries=None)
 def reminder_send(self: Task[[int], str], occurrence_id: int) -> str:
-    result = occurrences.reminder_send(occurrence_id=occurrence_id)
-    if result.outcome is occurrences.Outcome.RETRY:
+    result = sending.reminder_send(occurrence_id=occurrence_id)
+    if result.outcome is sending.Outcome.RETRY:
         # The row itself counts attempts and stops at MAX_ATTEMPTS; Celery only waits.
         raise self.retry(countdown=result.retry_in)
     return str(result.outcome)

@@ -27,8 +27,8 @@ from symptoms.models import (
     ReminderDelivery,
     ReminderSchedule,
 )
-from symptoms.reminders import occurrences
 from symptoms.reminders import schedules as reminders
+from symptoms.reminders import selectors as reminder_selectors
 
 HH_MM = ["%H:%M"]
 
@@ -206,7 +206,7 @@ class DeliveryListView(ListAPIView[ReminderDelivery]):
     def get_queryset(self) -> QuerySet[ReminderDelivery]:
         filters = DeliveryFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        rows = occurrences.reminder_delivery_list(patient=api_user(self.request))
+        rows = reminder_selectors.reminder_delivery_list(patient=api_user(self.request))
         if "instrument" in filters.validated_data:
             rows = rows.filter(occurrence__instrument=filters.validated_data["instrument"])
         if "event" in filters.validated_data:
@@ -233,7 +233,7 @@ class AdherenceView(APIView):
 
     @extend_schema(responses={200: AdherenceOut(many=True)})
     def get(self, request: Request) -> Response:
-        rows = occurrences.reminder_adherence(patient=api_user(request))
+        rows = reminder_selectors.reminder_adherence(patient=api_user(request))
         return Response(
             AdherenceOut(
                 [

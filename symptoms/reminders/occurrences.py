@@ -12,27 +12,24 @@ through these states; every move that matters writes a :class:`ReminderDelivery`
 Every transition is a conditional UPDATE (``filter(pk=…, status=old).update(…) == 1``), so two
 dispatchers, two copies of one task message, or a report arriving mid-send can never both win:
 the loser sees 0 rows and does nothing. Tasks receive occurrence ids only.
+
+Sending one claimed row is in ``sending``, the signed links in emails in ``links``, and the
+reads (log, adherence) in ``selectors``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from symptoms import planning
-from symptoms.definitions import DAILY, instrument_get
 from symptoms.models import (
     DeliveryEvent,
     OccurrenceStatus,
@@ -40,12 +37,6 @@ from symptoms.models import (
     ReminderOccurrence,
     ReminderSchedule,
     Report,
-)
-from symptoms.reminders.channels import (
-    PermanentDeliveryError,
-    ReminderMessage,
-    TransientDeliveryError,
-    channels_get,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,14 +55,12 @@ PLAN_REFRESH = timedelta(days=4)
 # needs no reminder, and one answered up to a week late still counts.
 WINDOW_DAYS = {"daily": (0, 1), "weekly": (1, 3), "monthly": (3, 7)}
 MAX_ATTEMPTS = 5
-RETRY_BACKOFF_SECONDS = (30, 120, 300, 600)  # after attempts 1, 2, 3, 4
 # Longer than the task's hard time limit (300 s), so a row still being sent is never taken
 # from a live worker; and longer than the longest retry countdown for queued rows.
 SENDING_STUCK_AFTER = timedelta(minutes=10)
 QUEUED_STUCK_AFTER = timedelta(minutes=15)
 BATCH = 500
 OPEN = (Status.PLANNED, Status.QUEUED, Status.SENDING, Status.SENT)
-LINK_SALT = "symptoms.reminders.manage"
 
 
 # --- Planning -------------------------------------------------------------------------------
@@ -104,7 +93,9 @@ def occurrence_window(
     return min(opens_at, due_at), max(closes_at, due_at + timedelta(minutes=1))
 
 
-def _log(rows: Iterable[tuple[int, str, str]], *, channel: str = "", attempt: int = 0) -> None:
+def deliveries_log(
+    rows: Iterable[tuple[int, str, str]], *, channel: str = "", attempt: int = 0
+) -> None:
     ReminderDelivery.objects.bulk_create(
         ReminderDelivery(
             occurrence_id=pk, event=event, reason=reason, channel=channel, attempt=attempt
@@ -140,7 +131,7 @@ def _plan_schedule(schedule: ReminderSchedule, *, now: datetime, replan: bool) -
             elif (
                 due_at not in wanted
                 and row.status == Status.PLANNED
-                and _move(row.pk, Status.PLANNED, Status.SKIPPED, reason="rescheduled")
+                and occurrence_move(row.pk, Status.PLANNED, Status.SKIPPED, reason="rescheduled")
             ):
                 events.append((row.pk, DeliveryEvent.SKIPPED, "rescheduled"))
     new = []
@@ -161,7 +152,7 @@ def _plan_schedule(schedule: ReminderSchedule, *, now: datetime, replan: bool) -
         )
     ReminderOccurrence.objects.bulk_create(new)
     events += [(row.pk, DeliveryEvent.PLANNED, "") for row in new]
-    _log(events)
+    deliveries_log(events)
     schedule.planned_until = until
     schedule.save(update_fields=["planned_until"])
     return len(new)
@@ -233,15 +224,17 @@ def reminder_schedule_retire(*, schedule: ReminderSchedule) -> int:
             "pk", flat=True
         )
     )
-    moved = [pk for pk in rows if _move(pk, Status.PLANNED, Status.SKIPPED, "schedule_deleted")]
-    _log((pk, DeliveryEvent.SKIPPED, "schedule_deleted") for pk in moved)
+    moved = [
+        pk for pk in rows if occurrence_move(pk, Status.PLANNED, Status.SKIPPED, "schedule_deleted")
+    ]
+    deliveries_log((pk, DeliveryEvent.SKIPPED, "schedule_deleted") for pk in moved)
     return len(moved)
 
 
 # --- Moving rows ----------------------------------------------------------------------------
 
 
-def _move(pk: int, old: str, new: str, reason: str = "", **fields: object) -> bool:
+def occurrence_move(pk: int, old: str, new: str, reason: str = "", **fields: object) -> bool:
     """The one way a row changes state: only if it is still in ``old``."""
     return (
         ReminderOccurrence.objects.filter(pk=pk, status=old).update(
@@ -262,9 +255,9 @@ def reminders_expire(*, now: datetime | None = None, batch: int = BATCH) -> int:
     events = []
     for pk, status in rows:
         reason = "never_sent" if status == Status.PLANNED else ""
-        if _move(pk, status, Status.EXPIRED, reason):
+        if occurrence_move(pk, status, Status.EXPIRED, reason):
             events.append((pk, DeliveryEvent.EXPIRED, reason))
-    _log(events)
+    deliveries_log(events)
     return len(events)
 
 
@@ -291,12 +284,12 @@ def reminders_dispatch_due(
     )
     queued = 0
     for pk in due:
-        if not _move(pk, Status.PLANNED, Status.QUEUED, queued_at=now):
+        if not occurrence_move(pk, Status.PLANNED, Status.QUEUED, queued_at=now):
             continue  # another dispatcher claimed it first, or it was answered meanwhile
         try:
             enqueue(pk)
         except Exception as error:
-            _move(pk, Status.QUEUED, Status.PLANNED)
+            occurrence_move(pk, Status.QUEUED, Status.PLANNED)
             logger.warning("reminder dispatch: broker refused id=%s (%s)", pk, type(error).__name__)
             raise BrokerUnavailable() from error
         queued += 1
@@ -323,11 +316,11 @@ def reminders_reap_stuck(
     for pk, status, attempts in stuck:
         reason = "worker_lost" if status == Status.SENDING else "message_lost"
         if attempts >= MAX_ATTEMPTS:
-            if _move(pk, status, Status.FAILED, reason):
+            if occurrence_move(pk, status, Status.FAILED, reason):
                 events.append((pk, DeliveryEvent.FAILED, reason))
-        elif _move(pk, status, Status.PLANNED, send_after=now):
+        elif occurrence_move(pk, status, Status.PLANNED, send_after=now):
             events.append((pk, DeliveryEvent.PLANNED, reason))
-    _log(events)
+    deliveries_log(events)
     if events:
         logger.warning("reminder reaper: returned %d stuck occurrences", len(events))
     return len(events)
@@ -349,261 +342,9 @@ def reminder_occurrences_complete(*, report: Report) -> int:
     )
     events = []
     for pk, status in rows:
-        if _move(pk, status, Status.COMPLETED, completed_at=report.completed_at, report=report):
+        if occurrence_move(
+            pk, status, Status.COMPLETED, completed_at=report.completed_at, report=report
+        ):
             events.append((pk, DeliveryEvent.COMPLETED, ""))
-    _log(events)
+    deliveries_log(events)
     return len(events)
-
-
-# --- Sending --------------------------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    NOT_CLAIMED = "not_claimed"  # another copy of the task, or the row moved on
-    SENT = "sent"
-    SKIPPED = "skipped"
-    COMPLETED = "completed"
-    DEFERRED = "deferred"
-    EXPIRED = "expired"
-    RETRY = "retry"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: Outcome
-    retry_in: int = 0  # seconds, with RETRY
-
-
-def reminder_send(*, occurrence_id: int, now: datetime | None = None) -> SendResult:
-    """Send one claimed occurrence, after re-checking that it still should go.
-
-    1. Claim ``queued → sending`` (counting the attempt); a copy of the task that loses this
-       does nothing.
-    2. Re-check: the window still open, the schedule still there, active and not paused, not
-       already answered in the window, and the local time not in quiet hours (a late send is
-       moved to their end). Each "no" is logged with its reason and nothing is sent.
-    3. Hand it to the first channel that can reach the person. Success: ``sent``. A transient
-       failure goes back to ``queued`` for a retry with backoff, until ``MAX_ATTEMPTS``; a
-       permanent one is recorded as ``failed`` and not retried.
-    """
-    now = now or timezone.now()
-    claimed = ReminderOccurrence.objects.filter(pk=occurrence_id, status=Status.QUEUED).update(
-        status=Status.SENDING, sending_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        logger.info("reminder send: id=%s not claimed (already handled)", occurrence_id)
-        return SendResult(Outcome.NOT_CLAIMED)
-    row = ReminderOccurrence.objects.select_related("schedule", "patient__patient_profile").get(
-        pk=occurrence_id
-    )
-    checked = _recheck(row, now)
-    if checked is not None:
-        return checked
-    message = _message(row)
-    channel = next((channel for channel in channels_get() if channel.can_reach(message)), None)
-    if channel is None:
-        return _fail(row, "no_channel")
-    try:
-        channel.send(message)
-    except TransientDeliveryError as error:
-        _log(
-            [(row.pk, DeliveryEvent.FAILED, error.code)], channel=channel.name, attempt=row.attempts
-        )
-        if row.attempts >= MAX_ATTEMPTS:
-            return _fail(row, "gave_up", channel=channel.name)
-        if _move(row.pk, Status.SENDING, Status.QUEUED, error.code, queued_at=now):
-            delay = RETRY_BACKOFF_SECONDS[min(row.attempts, len(RETRY_BACKOFF_SECONDS)) - 1]
-            return SendResult(Outcome.RETRY, retry_in=delay)
-        return SendResult(Outcome.NOT_CLAIMED)
-    except PermanentDeliveryError as error:
-        return _fail(row, error.code, channel=channel.name)
-    # Sent. A report that arrived during the send has already completed the row; keep that.
-    _move(row.pk, Status.SENDING, Status.SENT, sent_at=now)
-    ReminderOccurrence.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
-    _log([(row.pk, DeliveryEvent.SENT, "")], channel=channel.name, attempt=row.attempts)
-    logger.info("reminder sent id=%s channel=%s attempt=%s", row.pk, channel.name, row.attempts)
-    return SendResult(Outcome.SENT)
-
-
-def _fail(row: ReminderOccurrence, reason: str, *, channel: str = "") -> SendResult:
-    _move(row.pk, Status.SENDING, Status.FAILED, reason)
-    _log([(row.pk, DeliveryEvent.FAILED, reason)], channel=channel, attempt=row.attempts)
-    logger.warning("reminder failed id=%s reason=%s", row.pk, reason)
-    return SendResult(Outcome.FAILED)
-
-
-def _recheck(row: ReminderOccurrence, now: datetime) -> SendResult | None:
-    def stop(status: str, event: str, reason: str, outcome: Outcome) -> SendResult:
-        if _move(row.pk, Status.SENDING, status, reason):
-            _log([(row.pk, event, reason)], attempt=row.attempts)
-        return SendResult(outcome)
-
-    schedule = row.schedule
-    if now >= row.closes_at:
-        return stop(Status.EXPIRED, DeliveryEvent.EXPIRED, "never_sent", Outcome.EXPIRED)
-    if schedule is None:
-        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "schedule_deleted", Outcome.SKIPPED)
-    if not schedule.is_active:
-        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "schedule_inactive", Outcome.SKIPPED)
-    if not row.patient.is_active:
-        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "account_inactive", Outcome.SKIPPED)
-    zone = ZoneInfo(row.patient.patient_profile.time_zone)
-    local_now = now.astimezone(zone)
-    if schedule.paused_until is not None and local_now.date() < schedule.paused_until:
-        return stop(Status.SKIPPED, DeliveryEvent.SKIPPED, "paused", Outcome.SKIPPED)
-    answered = (
-        Report.objects.current()
-        .filter(
-            patient_id=row.patient_id,
-            instrument=row.instrument,
-            completed_at__gte=row.opens_at,
-            completed_at__lt=row.closes_at,
-        )
-        .order_by("completed_at")
-        .first()
-    )
-    if answered is not None:
-        if _move(
-            row.pk, Status.SENDING, Status.COMPLETED, "",
-            completed_at=answered.completed_at, report=answered,
-        ):  # fmt: skip
-            _log([(row.pk, DeliveryEvent.SKIPPED, "already_completed")], attempt=row.attempts)
-        return SendResult(Outcome.COMPLETED)
-    quiet_end = _quiet_end_after(schedule, local_now)
-    if quiet_end is not None:
-        # A late send (after an outage, say) would wake the person: wait for the quiet hours'
-        # end, unless the window closes first. The attempt did not use the channel.
-        send_after = planning.local_to_utc(quiet_end.date(), quiet_end.time(), zone)
-        if send_after >= row.closes_at:
-            return stop(Status.EXPIRED, DeliveryEvent.EXPIRED, "quiet_hours", Outcome.EXPIRED)
-        if _move(
-            row.pk, Status.SENDING, Status.PLANNED, "quiet_hours",
-            send_after=send_after, attempts=F("attempts") - 1,
-        ):  # fmt: skip
-            _log([(row.pk, DeliveryEvent.SKIPPED, "quiet_hours")], attempt=row.attempts)
-        return SendResult(Outcome.DEFERRED)
-    return None
-
-
-def _quiet_end_after(schedule: ReminderSchedule, local_now: datetime) -> datetime | None:
-    """The naive local end of the quiet hours ``local_now`` is in, or None if it is in none."""
-    start, end = schedule.quiet_start, schedule.quiet_end
-    if start is None or end is None or start == end:
-        return None
-    at = local_now.time().replace(tzinfo=None)
-    today = local_now.date()
-    if start < end:
-        inside, end_on = start <= at < end, today
-    elif at >= start:
-        inside, end_on = True, today + timedelta(days=1)
-    else:
-        inside, end_on = at < end, today
-    return datetime.combine(end_on, end) if inside else None
-
-
-def _message(row: ReminderOccurrence) -> ReminderMessage:
-    patient = row.patient
-    definition = instrument_get(row.instrument)
-    is_daily = row.instrument == DAILY
-    path = (
-        reverse("symptoms:checkin")
-        if is_daily
-        else reverse("symptoms:questionnaire", args=[row.instrument])
-    )
-    token = reminder_link_token(row.schedule) if row.schedule else ""
-    return ReminderMessage(
-        occurrence_id=str(row.public_id),
-        email=patient.email,
-        full_name=patient.full_name,
-        language=patient.patient_profile.language,
-        instrument_code=row.instrument,
-        instrument_title=definition.name if definition else row.instrument,
-        is_daily=is_daily,
-        answer_url=settings.SITE_URL + path,
-        manage_url=settings.SITE_URL + reverse("symptoms:reminder_manage", args=[token]),
-        stop_url=settings.SITE_URL + reverse("symptoms:reminder_stop", args=[token]),
-    )
-
-
-# --- Signed links ---------------------------------------------------------------------------
-
-
-def reminder_link_token(schedule: ReminderSchedule) -> str:
-    """A signed, expiring token naming one schedule: the pause/stop link works without a login
-    and for that reminder only. It holds the schedule's public id, nothing about health."""
-    return signing.dumps(str(schedule.public_id), salt=LINK_SALT)
-
-
-def reminder_link_schedule(token: str) -> ReminderSchedule | None:
-    """The schedule a token names, or None if it is forged, expired or the schedule is gone."""
-    try:
-        public_id = signing.loads(
-            token, salt=LINK_SALT, max_age=timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    return (
-        ReminderSchedule.objects.select_related("patient__patient_profile")
-        .filter(public_id=public_id)
-        .first()
-    )
-
-
-# --- Reading --------------------------------------------------------------------------------
-
-
-def reminder_delivery_list(*, patient: User) -> QuerySet[ReminderDelivery]:
-    return ReminderDelivery.objects.filter(occurrence__patient=patient).select_related("occurrence")
-
-
-@dataclass(frozen=True)
-class Adherence:
-    instrument: str
-    completed_4_weeks: int
-    due_4_weeks: int
-    completed_12_weeks: int
-    due_12_weeks: int
-
-    @staticmethod
-    def _rate(done: int, due: int) -> float | None:
-        return round(done / due, 3) if due else None
-
-    @property
-    def rate_4_weeks(self) -> float | None:
-        return self._rate(self.completed_4_weeks, self.due_4_weeks)
-
-    @property
-    def rate_12_weeks(self) -> float | None:
-        return self._rate(self.completed_12_weeks, self.due_12_weeks)
-
-
-def reminder_adherence(*, patient: User, now: datetime | None = None) -> list[Adherence]:
-    """Per instrument, over the last 4 and 12 weeks: reminders answered in their window, out of
-    those due whose outcome is known (answered, or the window closed). Skipped ones (paused,
-    rescheduled) and ones still open without an answer do not count. One query."""
-    now = now or timezone.now()
-    since_4, since_12 = now - timedelta(weeks=4), now - timedelta(weeks=12)
-    done = Q(status=Status.COMPLETED)
-    known = Q(status__in=(Status.COMPLETED, Status.EXPIRED, Status.FAILED))
-    rows = (
-        ReminderOccurrence.objects.filter(patient=patient, due_at__gt=since_12, due_at__lte=now)
-        .values("instrument")
-        .annotate(
-            completed_4=Count("pk", filter=done & Q(due_at__gt=since_4)),
-            due_4=Count("pk", filter=known & Q(due_at__gt=since_4)),
-            completed_12=Count("pk", filter=done),
-            due_12=Count("pk", filter=known),
-        )
-        .order_by("instrument")
-    )
-    return [
-        Adherence(
-            instrument=row["instrument"],
-            completed_4_weeks=row["completed_4"],
-            due_4_weeks=row["due_4"],
-            completed_12_weeks=row["completed_12"],
-            due_12_weeks=row["due_12"],
-        )
-        for row in rows
-    ]

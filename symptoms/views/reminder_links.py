@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from symptoms.definitions import instrument_get
 from symptoms.models import ReminderSchedule
-from symptoms.reminders.occurrences import reminder_link_schedule
+from symptoms.reminders.links import reminder_link_schedule
 from symptoms.reminders.schedules import reminder_schedule_update
 
 PAUSE_WEEKS = (1, 2, 4)

@@ -26,16 +26,16 @@ from accounts.views import role_required
 from symptoms import forms
 from symptoms.definitions import instrument_get
 from symptoms.models import DeliveryEvent, Frequency, ReminderDelivery, ReminderSchedule
-from symptoms.reminders.occurrences import (
-    Adherence,
-    reminder_adherence,
-    reminder_delivery_list,
-)
 from symptoms.reminders.schedules import (
     ScheduleInvalid,
     reminder_schedule_get,
     reminder_schedule_list,
     reminder_schedule_update,
+)
+from symptoms.reminders.selectors import (
+    Adherence,
+    reminder_adherence,
+    reminder_delivery_list,
 )
 from symptoms.views.common import request_patient
 

@@ -17,7 +17,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
 from symptoms.models import DeliveryEvent, OccurrenceStatus, ReminderSchedule
-from symptoms.reminders.occurrences import reminder_link_token
+from symptoms.reminders.links import reminder_link_token
 from tests.browser.support import (
     assert_no_axe_violations,
     axe_source,

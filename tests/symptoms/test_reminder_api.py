@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from symptoms.models import OccurrenceStatus, ReminderOccurrence, ReminderSchedule
-from symptoms.reminders.occurrences import reminder_link_token
+from symptoms.reminders.links import reminder_link_token
 from tests.symptoms.factories import report
 from tests.symptoms.reminder_support import schedule_make
 from tests.symptoms.test_reminders import in_zone, tick, utc

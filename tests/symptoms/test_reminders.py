@@ -25,14 +25,14 @@ from symptoms.models import (
     ReminderOccurrence,
     ReminderSchedule,
 )
-from symptoms.reminders import channels, occurrences
+from symptoms.reminders import channels, links, occurrences, sending
 from symptoms.reminders.channels import PermanentDeliveryError, TransientDeliveryError
-from symptoms.reminders.occurrences import Outcome
 from symptoms.reminders.schedules import (
     ScheduleInvalid,
     reminder_schedule_delete,
     reminder_schedule_update,
 )
+from symptoms.reminders.sending import Outcome
 from symptoms.tasks import reminders_dispatch_due
 from tests.symptoms.factories import report
 from tests.symptoms.reminder_support import ScriptedChannel, message_ids, schedule_make
@@ -246,7 +246,7 @@ def test_a_pause_set_after_the_row_was_queued_stops_the_send(alice: User) -> Non
         occurrences.reminders_dispatch_due(enqueue=queued.append)
         ReminderSchedule.objects.filter(pk=schedule.pk).update(paused_until=date(2026, 6, 5))
 
-        (result,) = [occurrences.reminder_send(occurrence_id=pk) for pk in queued]
+        (result,) = [sending.reminder_send(occurrence_id=pk) for pk in queued]
 
     assert result.outcome is Outcome.SKIPPED
     assert ReminderOccurrence.objects.get(pk=queued[0]).reason == "paused"
@@ -278,7 +278,7 @@ def test_an_answer_that_arrives_after_the_claim_stops_the_send(alice: User) -> N
         queued: list[int] = []
         occurrences.reminders_dispatch_due(enqueue=queued.append)
         report(alice)
-        result = occurrences.reminder_send(occurrence_id=queued[0])
+        result = sending.reminder_send(occurrence_id=queued[0])
 
     assert result.outcome is Outcome.NOT_CLAIMED
     assert ReminderOccurrence.objects.get(pk=queued[0]).status == Status.COMPLETED
@@ -463,8 +463,8 @@ def test_a_duplicate_task_message_sends_nothing_more(alice: User) -> None:
         occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
         queued: list[int] = []
         occurrences.reminders_dispatch_due(enqueue=queued.append)
-        first = occurrences.reminder_send(occurrence_id=queued[0])
-        again = occurrences.reminder_send(occurrence_id=queued[0])  # redelivered by the broker
+        first = sending.reminder_send(occurrence_id=queued[0])
+        again = sending.reminder_send(occurrence_id=queued[0])  # redelivered by the broker
 
     assert (first.outcome, again.outcome) == (Outcome.SENT, Outcome.NOT_CLAIMED)
     assert len(mail.outbox) == 1
@@ -505,9 +505,9 @@ def test_a_transient_failure_is_retried_with_backoff_then_sent(
     now = utc(2026, 6, 3, 17, 0)
     pk = dispatch_one(now)
 
-    first = occurrences.reminder_send(occurrence_id=pk, now=now)
-    second = occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=30))
-    third = occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=150))
+    first = sending.reminder_send(occurrence_id=pk, now=now)
+    second = sending.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=30))
+    third = sending.reminder_send(occurrence_id=pk, now=now + timedelta(seconds=150))
 
     assert [(r.outcome, r.retry_in) for r in (first, second, third)] == [
         (Outcome.RETRY, 30),
@@ -536,7 +536,7 @@ def test_transient_failures_stop_after_five_attempts(
     pk = dispatch_one(now)
 
     outcomes = [
-        occurrences.reminder_send(occurrence_id=pk, now=now + timedelta(minutes=i)).outcome
+        sending.reminder_send(occurrence_id=pk, now=now + timedelta(minutes=i)).outcome
         for i in range(6)
     ]
 
@@ -554,7 +554,7 @@ def test_a_permanent_failure_is_recorded_and_not_retried(
     now = utc(2026, 6, 3, 17, 0)
     pk = dispatch_one(now)
 
-    result = occurrences.reminder_send(occurrence_id=pk, now=now)
+    result = sending.reminder_send(occurrence_id=pk, now=now)
 
     assert result.outcome is Outcome.FAILED
     row = ReminderOccurrence.objects.get(pk=pk)
@@ -599,7 +599,7 @@ def test_the_email_channel_names_transient_and_permanent_errors(
     row = ReminderOccurrence.objects.select_related("schedule", "patient__patient_profile")
 
     with pytest.raises(kind) as raised:
-        channels.EmailChannel().send(occurrences._message(row.get(pk=pk)))
+        channels.EmailChannel().send(sending._message(row.get(pk=pk)))
     assert raised.value.code == code
     assert "example.org" not in str(raised.value)  # the provider's words stay out of the log
 
@@ -613,7 +613,7 @@ def test_no_channel_that_can_reach_the_person_is_a_permanent_failure(
     now = utc(2026, 6, 3, 17, 0)
     pk = dispatch_one(now)
     try:
-        result = occurrences.reminder_send(occurrence_id=pk, now=now)
+        result = sending.reminder_send(occurrence_id=pk, now=now)
     finally:
         channels._channel.cache_clear()
 
@@ -690,9 +690,9 @@ def test_the_email_links_to_the_questionnaire_and_to_a_signed_pause_page(alice: 
     stop = message.extra_headers["List-Unsubscribe"].strip("<>")
     token = stop.rstrip("/").split("/")[-2]
     with time_machine.travel(utc(2026, 7, 30), tick=False):
-        assert occurrences.reminder_link_schedule(token) == schedule
+        assert links.reminder_link_schedule(token) == schedule
     with time_machine.travel(utc(2026, 8, 3), tick=False):  # 61 days later
-        assert occurrences.reminder_link_schedule(token) is None
+        assert links.reminder_link_schedule(token) is None
 
 
 def test_the_daily_email_says_check_in(alice: User) -> None:
@@ -718,7 +718,7 @@ def test_nothing_about_health_reaches_the_task_or_the_log(
     ):
         occurrences.reminders_plan(now=utc(2026, 6, 4, 16, 0))
         occurrences.reminders_dispatch_due(enqueue=lambda pk: sent_args.append((pk,)))
-        occurrences.reminder_send(occurrence_id=sent_args[0][0])
+        sending.reminder_send(occurrence_id=sent_args[0][0])
 
     assert all(isinstance(arg, int) for args in sent_args for arg in args)
     text = caplog.text
