@@ -43,6 +43,11 @@ app.conf.beat_schedule = {
     },
     # Quarterly, early on the first day of each quarter; a day late is still useful, a
     # backlog of old runs is not (expires after a day, not 1.5 quarters).
+    "research-releases-reap-stuck": {
+        "task": "symptoms.research.tasks.releases_reap_stuck",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60 * 1.5},
+    },
     "research-release-quarterly": {
         "task": "symptoms.research.tasks.release_build_scheduled",
         "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,4,7,10"),

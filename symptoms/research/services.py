@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +48,11 @@ from symptoms.research.specs import (
 logger = logging.getLogger(__name__)
 
 LOADED_AT = 20  # progress (percent) once the values are read; the tables take it to 90
+# Longer than release_build's hard time limit (30 minutes), so a live build is never touched.
+BUILD_STUCK_AFTER = timedelta(hours=1)
+# A queued release whose task message was lost (Redis restarted without persistence) is
+# queued again after this long; the build's atomic claim makes a second message harmless.
+QUEUED_STUCK_AFTER = timedelta(minutes=30)
 
 
 @transaction.atomic
@@ -293,3 +298,26 @@ def release_build(*, release_id: int) -> Release | None:
         published.build_seconds or 0,
     )
     return published
+
+
+def releases_reap_stuck(
+    *, enqueue: Callable[[int], object], now: datetime | None = None
+) -> tuple[int, int]:
+    """Builds a crash left behind: a release still ``building`` after BUILD_STUCK_AFTER (its
+    worker was killed or ran out of memory; nothing was published, one transaction) is marked
+    failed so staff see it and request another; one still ``queued`` after QUEUED_STUCK_AFTER
+    has its build task sent again. Returns (failed, queued again)."""
+    now = now or timezone.now()
+    failed = Release.objects.filter(
+        status=ReleaseStatus.BUILDING, started_at__lt=now - BUILD_STUCK_AFTER
+    ).update(status=ReleaseStatus.FAILED, error="WorkerLost")
+    stale = list(
+        Release.objects.filter(
+            status=ReleaseStatus.QUEUED, requested_at__lt=now - QUEUED_STUCK_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        enqueue(pk)
+    if failed or stale:
+        logger.warning("release reaper: %d failed as stuck, %d queued again", failed, len(stale))
+    return failed, len(stale)

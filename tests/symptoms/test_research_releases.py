@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
@@ -135,6 +135,31 @@ def test_it_marks_a_build_that_fails_and_keeps_no_cells(monkeypatch: pytest.Monk
         None,
     )
     assert not ReleaseCell.objects.filter(release=release).exists()
+
+
+def test_the_reaper_fails_a_build_whose_worker_died_and_requeues_a_lost_one() -> None:
+    now = timezone.now()
+    died, lost, live, fresh = (
+        services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+        for _ in range(4)
+    )
+    Release.objects.filter(pk=died.pk).update(
+        status=ReleaseStatus.BUILDING, started_at=now - timedelta(minutes=61)
+    )
+    Release.objects.filter(pk=live.pk).update(
+        status=ReleaseStatus.BUILDING, started_at=now - timedelta(minutes=29)
+    )
+    Release.objects.filter(pk=lost.pk).update(requested_at=now - timedelta(minutes=31))
+    queued: list[int] = []
+
+    assert services.releases_reap_stuck(enqueue=queued.append, now=now) == (1, 1)
+
+    statuses = dict(Release.objects.values_list("pk", "status"))
+    assert statuses[died.pk] == ReleaseStatus.FAILED
+    assert Release.objects.get(pk=died.pk).error == "WorkerLost"
+    assert (statuses[live.pk], statuses[fresh.pk]) == (ReleaseStatus.BUILDING, ReleaseStatus.QUEUED)
+    assert queued == [lost.pk]
+    assert services.release_build(release_id=lost.pk) is not None  # the resent task builds it
 
 
 def test_it_audits_who_asked_for_a_release(sam: User) -> None:
