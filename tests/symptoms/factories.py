@@ -125,10 +125,10 @@ def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
     reports: list[Report] = []
     for user in users:
         daily = {item: rng.randint(0, 10) for item in DAILY}
-        reports.append(_bulk_report(user, "daily", daily, daily, on, completed))
+        reports.append(report_row(user, "daily", daily, daily, on, completed))
         if rng.random() < 0.35:
             total = rng.randint(0, 84)
-            reports.append(_bulk_report(user, "mfis", {}, {"total": total}, on, completed))
+            reports.append(report_row(user, "mfis", {}, {"total": total}, on, completed))
     Report.objects.bulk_create(reports, batch_size=2000)
     ReportScore.objects.bulk_create(
         (
@@ -148,14 +148,16 @@ def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
     return users
 
 
-def _bulk_report(
+def report_row(
     user: User,
     instrument: str,
-    answers: dict[str, int],
-    scores: dict[str, int],
+    answers: dict[str, Any],
+    scores: dict[str, Any],
     on: date,
     completed: datetime,
 ) -> Report:
+    """An unsaved report, for bulk_create where the service would take minutes (long histories,
+    large cohorts); the caller writes its scores into ReportScore as the service would."""
     return Report(
         patient=user,
         instrument=instrument,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ from accounts.models import AuditAction, AuditEvent, SharingLink, User
 from symptoms.definitions import instrument_get
 from symptoms.models import Report, ReportScore
 from symptoms.scoring import score
-from tests.symptoms.factories import report
+from tests.symptoms.factories import report, report_row
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -230,21 +229,7 @@ def daily_history(patient: User, days: int, end: date) -> None:
         on = end - timedelta(days=n)
         answers = {"fatigue": 3 + n % 5, "mobility": 4, "upper_limb": 2, "pain": 1, "cognition": 3}
         scores = score(definition, answers).scores
-        reports.append(
-            Report(
-                patient=patient,
-                instrument="daily",
-                instrument_version="1",
-                scoring_version="1",
-                client_id=uuid.uuid4(),
-                answers=answers,
-                scores=scores,
-                language="en",
-                local_date=on,
-                time_zone="UTC",
-                completed_at=NOW - timedelta(days=n),
-            )
-        )
+        reports.append(report_row(patient, "daily", answers, scores, on, NOW - timedelta(days=n)))
     Report.objects.bulk_create(reports)
     for stored in Report.objects.filter(patient=patient):
         for key, value in stored.scores.items():
