@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -113,3 +114,7 @@ def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
 
 def invite_get(*, user: User, public_id: UUID | str) -> ClinicianInvite:
     return invite_list(user=user).get(public_id=public_id)
+
+
+def local_today(*, patient: User, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()

@@ -6,9 +6,6 @@ DoesNotExist); a page for another role is a 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -16,52 +13,21 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import errors, forms, selectors, services
-from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink, User
-from symptoms import selectors as symptoms_selectors
-
-View = Callable[..., HttpResponse]
+from accounts.access import is_throttled, request_user, role_required
+from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink
+from symptoms.reports import selectors as symptoms_selectors
 
 # Sign-up logs the new person in directly; django-axes only guards password checks.
 SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def request_user(request: HttpRequest) -> User:
-    """The signed-in person of a page request (pages that call this require a login)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
-
-
-def role_required(*roles: str) -> Callable[[View], View]:
-    """Anonymous visitors go to the login page; people of another role get a 403."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request_user(request).role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
-
-
-def _is_throttled(request: HttpRequest, scope: str) -> bool:
-    """Apply the API's rate for ``scope`` (same cache keys), so a web form is no way around it."""
-    throttle = ScopedRateThrottle()
-    return not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope))  # type: ignore[arg-type]
 
 
 # --- Home, sign-up, login -------------------------------------------------------------------
@@ -79,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     elif user.role == Role.RESEARCHER:
         context["researcher_profile"] = user.researcher_profile
     elif user.role == Role.PATIENT:
-        today = symptoms_selectors.local_today(patient=user)
+        today = selectors.local_today(patient=user)
         context["today"] = today
         context["daily"] = symptoms_selectors.daily_get(patient=user, on=today)
         questionnaires = symptoms_selectors.questionnaires_due(patient=user, today=today)
@@ -252,7 +218,7 @@ def share_code_redeem(request: HttpRequest) -> HttpResponse:
     form = forms.RedeemForm(request.POST, auto_id="redeem_%s")
     if not form.is_valid():
         return _sharing_page(request, redeem_form=form)
-    if _is_throttled(request, "share_redeem"):
+    if is_throttled(request, "share_redeem"):
         form.add_error(None, _("Too many codes tried in a short time. Wait a minute, then retry."))
         return _sharing_page(request, redeem_form=form, status=429)
     try:
@@ -280,7 +246,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
     form = forms.InviteForm(request.POST, auto_id="invite_%s")
     if not form.is_valid():
         return _sharing_page(request, invite_form=form)
-    if _is_throttled(request, "invite"):
+    if is_throttled(request, "invite"):
         form.add_error(None, _("Too many invitations sent in a short time. Try again later."))
         return _sharing_page(request, invite_form=form, status=429)
     services.invite_create(clinician=request_user(request), email=form.cleaned_data["email"])

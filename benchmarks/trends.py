@@ -34,9 +34,9 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import Role, SharingLink, User  # noqa: E402
-from symptoms.definitions import instrument_get  # noqa: E402
+from symptoms.instruments.definitions import instrument_get  # noqa: E402
+from symptoms.instruments.scoring import score  # noqa: E402
 from symptoms.models import Report, ReportScore  # noqa: E402
-from symptoms.scoring import score  # noqa: E402
 
 REPEATS = 15
 

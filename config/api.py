@@ -8,30 +8,23 @@ Errors follow drf-standardized-errors' shape (documented in docs/api.md)::
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import get_error_detail
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
 from config.service_errors import ServiceError
-
-
-def api_user(request: Request) -> User:
-    """The authenticated person of an API request; every view that calls this requires one."""
-    user = request.user
-    if not isinstance(user, User):
-        raise exceptions.NotAuthenticated()
-    return user
 
 
 class DomainError(exceptions.APIException):
@@ -72,36 +65,6 @@ class ApiExceptionHandler(ExceptionHandler):
         return super().convert_known_exceptions(exc)
 
 
-class IsPatient(BasePermission):
-    message = _("Only a person with MS can do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user.is_authenticated and request.user.role == Role.PATIENT)
-
-
-class IsClinician(BasePermission):
-    message = _("Only a clinician can do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user.is_authenticated and request.user.role == Role.CLINICIAN)
-
-
-class IsPatientOrClinician(BasePermission):
-    message = _("Only people with MS and clinicians can do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(
-            request.user.is_authenticated and request.user.role in (Role.PATIENT, Role.CLINICIAN)
-        )
-
-
-class IsApprovedResearcher(BasePermission):
-    message = _("Only researchers approved by staff can do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user.is_authenticated and request.user.is_approved_researcher)
-
-
 class StrictBooleanField(serializers.BooleanField):
     """Accepts JSON true and false only: "yes" or 1 are wrong types, not booleans."""
 
@@ -121,3 +84,42 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# --- Downloads in a chosen format -------------------------------------------------------------
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(data)
+        return buffer.getvalue().encode(self.charset)
+
+
+class FormatChoiceView(APIView):
+    """A download whose ``?format=`` picks one of its renderers: an unknown format is a 400
+    about that parameter, and errors stay in the one JSON error shape."""
+
+    format_hint = "Use json or csv."
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # DRF answers an unknown ?format= with 404; it is bad input about this field.
+            raise exceptions.ValidationError(
+                {"format": [self.format_hint]}, code="invalid_choice"
+            ) from None
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if response.status_code >= 400:
+            # Errors keep the one JSON error shape, whatever format was asked for.
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)

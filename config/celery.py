@@ -17,8 +17,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("mstracker", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks.py, and those of the symptoms features, which live in their own packages.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["symptoms.research"])
+app.autodiscover_tasks(["symptoms.reminders", "symptoms.research"])
 
 # How often beat asks the dispatcher for due reminders: a reminder goes out at most this late.
 REMINDER_TICK_SECONDS = env_int("REMINDER_TICK_SECONDS", default=60, minimum=1)

@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.api.urls")),
-    path("api/v1/", include("symptoms.api.urls")),
+    path("api/v1/", include("symptoms.api_urls")),
     path("", include("accounts.urls")),
     path("", include("symptoms.urls")),
 ]

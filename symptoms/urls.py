@@ -2,43 +2,46 @@ from __future__ import annotations
 
 from django.urls import path
 
-from symptoms import views
+from symptoms.history import views as history_views
+from symptoms.my_data import views as my_data_views
+from symptoms.reminders import views as reminder_views
+from symptoms.reports import views as report_views
 from symptoms.research import views as research_views
-from symptoms.views import reminder_links
+from symptoms.trends import views as trend_views
 
 app_name = "symptoms"
 
 urlpatterns = [
-    path("check-in/", views.checkin, name="checkin"),
-    path("questionnaires/<slug:code>/", views.questionnaire, name="questionnaire"),
+    path("check-in/", report_views.checkin, name="checkin"),
+    path("questionnaires/<slug:code>/", report_views.questionnaire, name="questionnaire"),
     path(
         "questionnaires/<slug:code>/restart/",
-        views.questionnaire_restart,
+        report_views.questionnaire_restart,
         name="questionnaire_restart",
     ),
-    path("questionnaires/<slug:code>/<int:number>/", views.question, name="question"),
-    path("questionnaires/<slug:code>/review/", views.review, name="review"),
-    path("reports/<uuid:public_id>/", views.report, name="report"),
-    path("history/", views.history_page, name="history"),
-    path("history/charts/<slug:domain>.svg", views.history_chart, name="history_chart"),
-    path("my-data/", views.my_data, name="my_data"),
-    path("my-data/views/", views.data_views, name="data_views"),
-    path("my-data/delete/", views.account_delete, name="account_delete"),
-    path("goodbye/", views.account_deleted, name="account_deleted"),
-    path("reminders/", views.reminders_page, name="reminders"),
-    path("reminders/<uuid:public_id>/", views.reminder_edit, name="reminder_edit"),
-    path("reminders/link/<str:token>/", reminder_links.reminder_manage, name="reminder_manage"),
-    path("reminders/link/<str:token>/stop/", reminder_links.reminder_stop, name="reminder_stop"),
-    path("clinic/patients/", views.clinic_patients, name="clinic_patients"),
-    path("clinic/patients/<uuid:public_id>/", views.clinic_patient, name="clinic_patient"),
+    path("questionnaires/<slug:code>/<int:number>/", report_views.question, name="question"),
+    path("questionnaires/<slug:code>/review/", report_views.review, name="review"),
+    path("reports/<uuid:public_id>/", report_views.report, name="report"),
+    path("history/", history_views.history_page, name="history"),
+    path("history/charts/<slug:domain>.svg", history_views.history_chart, name="history_chart"),
+    path("my-data/", my_data_views.my_data, name="my_data"),
+    path("my-data/views/", my_data_views.data_views, name="data_views"),
+    path("my-data/delete/", my_data_views.account_delete, name="account_delete"),
+    path("goodbye/", my_data_views.account_deleted, name="account_deleted"),
+    path("reminders/", reminder_views.reminders_page, name="reminders"),
+    path("reminders/<uuid:public_id>/", reminder_views.reminder_edit, name="reminder_edit"),
+    path("reminders/link/<str:token>/", reminder_views.reminder_manage, name="reminder_manage"),
+    path("reminders/link/<str:token>/stop/", reminder_views.reminder_stop, name="reminder_stop"),
+    path("clinic/patients/", trend_views.clinic_patients, name="clinic_patients"),
+    path("clinic/patients/<uuid:public_id>/", trend_views.clinic_patient, name="clinic_patient"),
     path(
         "clinic/patients/<uuid:public_id>/summary/",
-        views.clinic_summary,
+        trend_views.clinic_summary,
         name="clinic_summary",
     ),
     path(
         "clinic/patients/<uuid:public_id>/charts/<slug:domain>.svg",
-        views.clinic_chart,
+        trend_views.clinic_chart,
         name="clinic_chart",
     ),
 ]

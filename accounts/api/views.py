@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.access import IsClinician, IsPatient, IsPatientOrClinician, api_user
 from accounts.api import serializers as s
 from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink
-from config.api import IsClinician, IsPatient, IsPatientOrClinician, api_user
 
 
 @extend_validation_errors(["invalid_credentials"], field_name="non_field_errors", methods=["post"])

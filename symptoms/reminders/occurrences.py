@@ -29,7 +29,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from symptoms import planning
 from symptoms.models import (
     DeliveryEvent,
     OccurrenceStatus,
@@ -38,6 +37,7 @@ from symptoms.models import (
     ReminderSchedule,
     Report,
 )
+from symptoms.reminders import planning
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from config.service_errors import ServiceError
-from symptoms.definitions import DAILY, instrument_get
+from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.models import Frequency, ReminderSchedule
 from symptoms.reminders.occurrences import reminder_schedule_replan, reminder_schedule_retire
 

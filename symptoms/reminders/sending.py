@@ -17,9 +17,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from symptoms import planning
-from symptoms.definitions import DAILY, instrument_get
+from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.models import DeliveryEvent, ReminderOccurrence, ReminderSchedule, Report
+from symptoms.reminders import planning
 from symptoms.reminders.channels import (
     PermanentDeliveryError,
     ReminderMessage,

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as account_services
+from accounts.access import IsApprovedResearcher, api_user
 from accounts.models import AuditAction
-from config.api import IsApprovedResearcher, api_user
-from symptoms.api.views import CSVRenderer, FormatChoiceView
+from config.api import CSVRenderer, FormatChoiceView
 from symptoms.models import Release
 from symptoms.research import downloads, selectors
 

@@ -10,7 +10,7 @@ import io
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
-from symptoms.charts import BARS, LINE, WIDTH_INCHES
+from symptoms.history.charts import BARS, LINE, WIDTH_INCHES
 from symptoms.research.priorities import Priorities
 
 

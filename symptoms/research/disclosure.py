@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from symptoms.scoring import Comparison, compares
+from symptoms.instruments.scoring import Comparison, compares
 
 MIN_CELL = 11
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from symptoms.definitions import DAILY
+from symptoms.instruments.definitions import DAILY
 from symptoms.models import Release, ReleaseCell
 from symptoms.research.specs import spec_get
 

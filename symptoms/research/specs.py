@@ -23,7 +23,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
-from symptoms.definitions import DAILY, current
+from symptoms.instruments.definitions import DAILY, current
+from symptoms.instruments.scoring import Direction, Instrument, Scale
 from symptoms.research.disclosure import (
     Dimension,
     Layout,
@@ -31,7 +32,6 @@ from symptoms.research.disclosure import (
     Table,
     Threshold,
 )
-from symptoms.scoring import Direction, Instrument, Scale
 
 UNKNOWN = "unknown"
 AGE_BANDS = ("18-39", "40-49", "50-59", "60-69", "70+", UNKNOWN)

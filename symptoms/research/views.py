@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import role_required
 from accounts.models import Role, User
-from accounts.views import role_required
+from symptoms.history.views import CHART_CSP
 from symptoms.models import Release, ReleaseStatus
 from symptoms.research import downloads, priorities, selectors, services
 from symptoms.research.errors import (
@@ -23,7 +24,6 @@ from symptoms.research.errors import (
     PrivacyBudgetExhausted,
     ReleaseParametersInvalid,
 )
-from symptoms.views.history import CHART_CSP
 
 
 def priorities_page(request: HttpRequest) -> HttpResponse:

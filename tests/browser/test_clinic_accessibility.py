@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
-from symptoms.selectors import local_today
+from accounts.selectors import local_today
 from tests.accounts.factories import ClinicianFactory, SharingLinkFactory
 from tests.browser.conftest import log_in_by_keyboard
 from tests.browser.support import assert_no_axe_violations

@@ -19,7 +19,7 @@ from symptoms.models import (
     ReminderSchedule,
     Report,
 )
-from symptoms.services import report_submit
+from symptoms.reports.services import report_submit
 from tests.accounts.factories import PatientFactory
 
 DAILY = {"fatigue": 6, "mobility": 5, "upper_limb": 3, "pain": 2, "cognition": 4}

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from symptoms.change import (
+from symptoms.instruments.scoring import Direction, Mcid
+from symptoms.trends.change import (
     Assessment,
     ChangeKind,
     Flag,
@@ -18,7 +19,6 @@ from symptoms.change import (
     baseline_of,
     flag_of,
 )
-from symptoms.scoring import Direction, Mcid
 
 START = date(2025, 1, 6)
 MFIS_MCID = Mcid(4, source="rooney2019")

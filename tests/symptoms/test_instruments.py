@@ -9,8 +9,8 @@ import itertools
 
 import pytest
 
-from symptoms import definitions
-from symptoms.scoring import (
+from symptoms.instruments import definitions
+from symptoms.instruments.scoring import (
     AnswerProblem,
     Instrument,
     NoScore,

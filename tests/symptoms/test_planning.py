@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from symptoms.planning import Frequency, Rule, local_to_utc, next_occurrence, occurrences
+from symptoms.reminders.planning import Frequency, Rule, local_to_utc, next_occurrence, occurrences
 
 ROME = "Europe/Rome"
 NEW_YORK = "America/New_York"

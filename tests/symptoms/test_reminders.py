@@ -33,7 +33,7 @@ from symptoms.reminders.schedules import (
     reminder_schedule_update,
 )
 from symptoms.reminders.sending import Outcome
-from symptoms.tasks import reminders_dispatch_due
+from symptoms.reminders.tasks import reminders_dispatch_due
 from tests.symptoms.factories import report
 from tests.symptoms.reminder_support import ScriptedChannel, message_ids, schedule_make
 
@@ -332,7 +332,7 @@ def test_an_unanswered_window_expires(alice: User) -> None:
 def test_a_scheduled_questionnaire_is_due_on_the_home_page_while_its_window_is_open(
     alice: User,
 ) -> None:
-    from symptoms.selectors import questionnaires_due
+    from symptoms.reports.selectors import questionnaires_due
 
     schedule_make(
         in_zone(alice, "Europe/Rome"), instrument="fss", frequency="monthly", day_of_month=10

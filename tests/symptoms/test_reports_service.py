@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from symptoms import errors
 from symptoms.models import Report, ReportScore
-from symptoms.services import report_submit
+from symptoms.reports import errors
+from symptoms.reports.services import report_submit
 from tests.accounts.factories import PatientFactory
 from tests.symptoms.factories import DAILY
 

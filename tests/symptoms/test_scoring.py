@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from symptoms import definitions
-from symptoms.definitions import DefinitionError
-from symptoms.scoring import (
+from symptoms.instruments import definitions
+from symptoms.instruments.definitions import DefinitionError
+from symptoms.instruments.scoring import (
     AnswerProblem,
     Instrument,
     NoScore,

@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, SharingLink, User
-from symptoms.definitions import instrument_get
+from symptoms.instruments.definitions import instrument_get
+from symptoms.instruments.scoring import score
 from symptoms.models import Report, ReportScore
-from symptoms.scoring import score
 from tests.symptoms.factories import report, report_row
 
 pytestmark = pytest.mark.django_db

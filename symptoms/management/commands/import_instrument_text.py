@@ -14,8 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from symptoms.definitions import current
-from symptoms.services import QuestionnaireFileInvalid, instrument_text_import
+from symptoms.instruments.definitions import current
+from symptoms.instruments.services import QuestionnaireFileInvalid, instrument_text_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,124 @@
+""" "Your data": the downloads, deleting the account, and who viewed the person's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import logout
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import errors as account_errors
+from accounts import services as account_services
+from accounts.access import is_throttled, request_patient, role_required
+from accounts.models import AuditAction, AuditEvent, Role, User
+from symptoms.my_data import forms
+
+# The downloads of "Your data", served by the API's export (session authentication works
+# there too): ?format= and the name people know the format by.
+EXPORT_FORMATS = (
+    ("csv", "CSV"),
+    ("json", "JSON"),
+    ("fhir", "FHIR"),
+)
+
+
+def _my_data_page(
+    request: HttpRequest, form: forms.AccountDeleteForm, *, status: int = 200
+) -> HttpResponse:
+    export_url = reverse("api-export")
+    downloads = [(label, f"{export_url}?format={key}") for key, label in EXPORT_FORMATS]
+    context = {"form": form, "downloads": downloads}
+    return render(request, "symptoms/my_data.html", context, status=status)
+
+
+@role_required(Role.PATIENT)
+def my_data(request: HttpRequest) -> HttpResponse:
+    return _my_data_page(request, forms.AccountDeleteForm())
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def account_delete(request: HttpRequest) -> HttpResponse:
+    patient = request_patient(request)
+    form = forms.AccountDeleteForm(request.POST)
+    if not form.is_valid():
+        return _my_data_page(request, form)
+    # The same rate as the API's password checks: this form must not be a way to guess one.
+    if is_throttled(request, "auth"):
+        form.add_error(None, _("Too many attempts in a short time. Wait a minute, then retry."))
+        return _my_data_page(request, form, status=429)
+    try:
+        account_services.account_delete(user=patient, password=form.cleaned_data["password"])
+    except account_errors.PasswordWrong as error:
+        form.add_error("password", str(error.message))
+        return _my_data_page(request, form)
+    logout(request)
+    return redirect("symptoms:account_deleted")
+
+
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "symptoms/account_deleted.html")
+
+
+PER_PAGE = 50
+
+# The audit detail's "view" codes, in words. An unknown code (a page added later) still shows.
+VIEW_LABELS: dict[str, Promise] = {
+    "trends": gettext_lazy("Your trends, through an app"),
+    "patient_detail": gettext_lazy("Your trends and notes"),
+    "pre_visit_summary": gettext_lazy("A summary before a visit"),
+}
+EXPORT_LABELS: dict[str, str] = {"csv": "CSV", "json": "JSON", "fhir": "FHIR"}
+
+
+@dataclass(frozen=True)
+class DataView:
+    who: str
+    what: str
+    at: datetime
+
+
+def _data_view(event: AuditEvent, patient: User) -> DataView:
+    if event.actor_id == patient.pk:
+        who = _("You")
+    elif event.actor is None:
+        who = _("A person whose account was deleted")
+    else:
+        who = event.actor.full_name or event.actor.email
+    detail = event.detail or {}
+    if event.action == AuditAction.PATIENT_DATA_EXPORTED:
+        kind = str(detail.get("format", ""))
+        what = _("Download of your data (%(format)s)") % {
+            "format": EXPORT_LABELS.get(kind, kind.upper())
+        }
+    else:
+        view = str(detail.get("view", ""))
+        what = str(VIEW_LABELS.get(view, view or _("Your data")))
+    return DataView(who, what, event.created_at)
+
+
+@role_required(Role.PATIENT)
+def data_views(request: HttpRequest) -> HttpResponse:
+    patient = request_patient(request)
+    events = (
+        AuditEvent.objects.filter(
+            subject_patient=patient,
+            action__in=[AuditAction.PATIENT_DATA_VIEWED, AuditAction.PATIENT_DATA_EXPORTED],
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "views": [_data_view(event, patient) for event in page.object_list],
+    }
+    return render(request, "symptoms/data_views.html", context)

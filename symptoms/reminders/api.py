@@ -1,0 +1,258 @@
+"""Reminders in the API, patients only.
+
+- ``/api/v1/reminder-schedules/``: the person's schedules; another person's is a 404. The time
+  zone is the profile's and is shown, not set, here.
+- ``/api/v1/reminder-deliveries/``: the delivery log, newest first.
+- ``/api/v1/reminder-adherence/``: reminders answered per instrument over 4 and 12 weeks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import IsPatient, api_user
+from config.api import StrictBooleanField, StrictIntegerField
+from symptoms.models import (
+    DeliveryEvent,
+    Frequency,
+    OccurrenceStatus,
+    ReminderDelivery,
+    ReminderSchedule,
+)
+from symptoms.reminders import schedules as reminders
+from symptoms.reminders import selectors as reminder_selectors
+
+HH_MM = ["%H:%M"]
+
+
+class ScheduleIn(serializers.Serializer[Any]):
+    """Create: instrument, frequency and local_time are required. PATCH: any of the rest."""
+
+    instrument = serializers.CharField(max_length=32)
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    local_time = serializers.TimeField(input_formats=HH_MM, help_text='Local "HH:MM", 24-hour.')
+    weekday = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=6, help_text="0 Monday … 6."
+    )
+    every_n_weeks = StrictIntegerField(required=False, min_value=1, max_value=12)
+    day_of_month = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=31,
+        help_text="29-31 fall on the last day of shorter months.",
+    )
+    quiet_start = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
+    quiet_end = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
+    paused_until = serializers.DateField(required=False, allow_null=True)
+    is_active = StrictBooleanField(required=False)
+
+
+class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
+    id = serializers.UUIDField(source="public_id")
+    local_time = serializers.TimeField(format="%H:%M")
+    quiet_start = serializers.TimeField(format="%H:%M", allow_null=True)
+    quiet_end = serializers.TimeField(format="%H:%M", allow_null=True)
+    time_zone = serializers.CharField(source="patient.patient_profile.time_zone")
+    # Declared, not derived from the model: a small integer's range differs between database
+    # backends, and the committed schema must not.
+    weekday = serializers.IntegerField(allow_null=True, min_value=0, max_value=6)
+    every_n_weeks = serializers.IntegerField(min_value=1, max_value=12)
+    day_of_month = serializers.IntegerField(allow_null=True, min_value=1, max_value=31)
+
+    class Meta:
+        model = ReminderSchedule
+        fields = (
+            "id",
+            "instrument",
+            "frequency",
+            "local_time",
+            "weekday",
+            "every_n_weeks",
+            "day_of_month",
+            "quiet_start",
+            "quiet_end",
+            "paused_until",
+            "is_active",
+            "time_zone",
+        )
+
+
+ERRORS = {
+    "instrument": ["unknown_instrument", "schedule_exists"],
+    "weekday": ["required"],
+    "every_n_weeks": ["out_of_range"],
+    "day_of_month": ["required"],
+    "quiet_end": ["required"],
+}
+
+
+def _errors(methods: list[str]) -> Any:
+    def decorate(view: Any) -> Any:
+        for field, codes in ERRORS.items():
+            view = extend_validation_errors(codes, field_name=field, methods=methods)(view)
+        return view
+
+    return decorate
+
+
+@_errors(["post"])
+class ScheduleListCreateView(ListAPIView[ReminderSchedule]):
+    permission_classes = (IsPatient,)
+    serializer_class = ScheduleOut
+
+    def get_queryset(self) -> QuerySet[ReminderSchedule]:
+        return reminders.reminder_schedule_list(patient=api_user(self.request)).select_related(
+            "patient__patient_profile"
+        )
+
+    @extend_schema(request=ScheduleIn, responses={201: ScheduleOut})
+    def post(self, request: Request) -> Response:
+        data = ScheduleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        schedule = reminders.reminder_schedule_create(
+            patient=api_user(request), instrument=fields.pop("instrument"), data=fields
+        )
+        return Response(ScheduleOut(schedule).data, status=status.HTTP_201_CREATED)
+
+
+@_errors(["patch"])
+class ScheduleDetailView(APIView):
+    permission_classes = (IsPatient,)
+
+    def _schedule(self, request: Request, public_id: Any) -> ReminderSchedule:
+        return reminders.reminder_schedule_get(patient=api_user(request), public_id=public_id)
+
+    @extend_schema(responses={200: ScheduleOut})
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(ScheduleOut(self._schedule(request, public_id)).data)
+
+    @extend_schema(request=ScheduleIn(partial=True), responses={200: ScheduleOut})
+    def patch(self, request: Request, public_id: str) -> Response:
+        schedule = self._schedule(request, public_id)
+        data = ScheduleIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("instrument", None)  # a schedule stays with its instrument
+        schedule = reminders.reminder_schedule_update(schedule=schedule, data=fields)
+        return Response(ScheduleOut(schedule).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, public_id: str) -> Response:
+        reminders.reminder_schedule_delete(schedule=self._schedule(request, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryFilter(serializers.Serializer[Any]):
+    instrument = serializers.CharField(required=False, max_length=32)
+    event = serializers.ChoiceField(required=False, choices=DeliveryEvent.choices)
+
+
+class DeliveryOut(serializers.ModelSerializer[ReminderDelivery]):
+    id = serializers.UUIDField(source="public_id")
+    occurrence = serializers.UUIDField(source="occurrence.public_id")
+    instrument = serializers.CharField(source="occurrence.instrument")
+    opens_at = serializers.DateTimeField(source="occurrence.opens_at")
+    due_at = serializers.DateTimeField(source="occurrence.due_at")
+    closes_at = serializers.DateTimeField(source="occurrence.closes_at")
+    status = serializers.ChoiceField(
+        source="occurrence.status",
+        choices=OccurrenceStatus.choices,
+        help_text="The occurrence's state now; `event` is what happened at `at`.",
+    )
+    reason = serializers.CharField(help_text="A code saying why, for skipped and failed events.")
+    attempt = serializers.IntegerField(min_value=0)
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ReminderDelivery
+        fields = (
+            "id",
+            "occurrence",
+            "instrument",
+            "opens_at",
+            "due_at",
+            "closes_at",
+            "status",
+            "event",
+            "reason",
+            "channel",
+            "attempt",
+            "at",
+        )
+
+
+@extend_validation_errors(["invalid_choice"], field_name="event", methods=["get"])
+@extend_validation_errors(
+    ["blank", "max_length", "null_characters_not_allowed"], field_name="instrument", methods=["get"]
+)
+class DeliveryListView(ListAPIView[ReminderDelivery]):
+    permission_classes = (IsPatient,)
+    serializer_class = DeliveryOut
+
+    @extend_schema(parameters=[DeliveryFilter])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[ReminderDelivery]:
+        filters = DeliveryFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = reminder_selectors.reminder_delivery_list(patient=api_user(self.request))
+        if "instrument" in filters.validated_data:
+            rows = rows.filter(occurrence__instrument=filters.validated_data["instrument"])
+        if "event" in filters.validated_data:
+            rows = rows.filter(event=filters.validated_data["event"])
+        return rows
+
+
+class PeriodOut(serializers.Serializer[Any]):
+    completed = serializers.IntegerField(min_value=0)
+    due = serializers.IntegerField(
+        min_value=0, help_text="Reminders whose outcome is known: answered, or window closed."
+    )
+    rate = serializers.FloatField(allow_null=True, help_text="completed / due; null if none due.")
+
+
+class AdherenceOut(serializers.Serializer[Any]):
+    instrument = serializers.CharField()
+    weeks_4 = PeriodOut()
+    weeks_12 = PeriodOut()
+
+
+class AdherenceView(APIView):
+    permission_classes = (IsPatient,)
+
+    @extend_schema(responses={200: AdherenceOut(many=True)})
+    def get(self, request: Request) -> Response:
+        rows = reminder_selectors.reminder_adherence(patient=api_user(request))
+        return Response(
+            AdherenceOut(
+                [
+                    {
+                        "instrument": row.instrument,
+                        "weeks_4": {
+                            "completed": row.completed_4_weeks,
+                            "due": row.due_4_weeks,
+                            "rate": row.rate_4_weeks,
+                        },
+                        "weeks_12": {
+                            "completed": row.completed_12_weeks,
+                            "due": row.due_12_weeks,
+                            "rate": row.rate_12_weeks,
+                        },
+                    }
+                    for row in rows
+                ],
+                many=True,
+            ).data
+        )

@@ -1,0 +1,267 @@
+"""The clinician's API: their patients, each patient's trends, and baseline resets. Only
+patients with an active sharing link are visible; anyone else's id is a 404. Every read of a
+patient's data writes one audit event."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.access import IsClinician, IsPatient, api_user
+from accounts.models import AuditAction, User
+from symptoms.instruments.definitions import instrument_get
+from symptoms.models import BaselineReset
+from symptoms.trends.selectors import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
+
+
+def _round(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(value, decimals + 1)
+
+
+class PatientRowOut(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="patient.public_id")
+    full_name = serializers.CharField(source="patient.full_name")
+    last_report_on = serializers.DateField(allow_null=True)
+    completion_rate_12_weeks = serializers.FloatField(
+        help_text="Days with a daily check-in in the last 84 days, divided by 84."
+    )
+    flagged_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="Domains with a confirmed worsening."
+    )
+
+
+class PatientFilter(serializers.Serializer[Any]):
+    flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False, max_length=100, allow_blank=True)
+
+
+@extend_validation_errors(["invalid"], field_name="flagged", methods=["get"])
+@extend_validation_errors(
+    ["max_length", "null_characters_not_allowed"], field_name="search", methods=["get"]
+)
+class PatientListView(APIView):
+    permission_classes = (IsClinician,)
+
+    @extend_schema(parameters=[PatientFilter], responses={200: PatientRowOut(many=True)})
+    def get(self, request: Request) -> Response:
+        clinician = api_user(request)
+        filters = PatientFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = clinician_patient_rows(
+            clinician=clinician,
+            search=filters.validated_data.get("search") or "",
+            flagged=filters.validated_data.get("flagged"),
+        )
+        return Response(PatientRowOut(rows, many=True).data)
+
+
+class SeriesPointOut(serializers.Serializer[Any]):
+    on = serializers.DateField(help_text="The report's local date, or the week's Monday.")
+    value = serializers.FloatField()
+    days = serializers.IntegerField(
+        allow_null=True, help_text="For weekly means: the days the mean is made of."
+    )
+
+
+class FlagOut(serializers.Serializer[Any]):
+    instrument = serializers.CharField()
+    scale = serializers.CharField()
+    kind = serializers.CharField(
+        help_text="confirmed_worsening, unconfirmed_worsening, confirmed_improvement or "
+        "meaningful_improvement"
+    )
+    raises_flag = serializers.BooleanField(help_text="True for confirmed worsening only.")
+    change = serializers.FloatField()
+    threshold = serializers.FloatField()
+    source = serializers.CharField(help_text="The citation of the threshold (the scale's MCID).")  # type: ignore[assignment]
+    source_url = serializers.CharField()
+    first_crossed_on = serializers.DateField(allow_null=True)
+    confirmed_on = serializers.DateField(allow_null=True)
+
+
+class ScaleTrendOut(serializers.Serializer[Any]):
+    instrument = serializers.CharField()
+    scale = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    domain = serializers.CharField()
+    direction = serializers.CharField()
+    range = serializers.ListField(child=serializers.FloatField())
+    is_weekly_mean = serializers.BooleanField()
+    series = SeriesPointOut(many=True)
+    baseline = serializers.FloatField(allow_null=True)
+    baseline_from = serializers.DateField(allow_null=True)
+    baseline_reset_on = serializers.DateField(allow_null=True)
+    latest = SeriesPointOut(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True)
+    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
+    status = serializers.CharField(allow_null=True)
+
+
+class TrendsOut(serializers.Serializer[Any]):
+    patient = serializers.DictField()
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    scales = ScaleTrendOut(many=True)
+    flags = FlagOut(many=True)
+
+
+class TrendsFilter(serializers.Serializer[Any]):
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+
+def _scale_dict(trend: ScaleTrend, since: date | None, until: date | None) -> dict[str, Any]:
+    a, decimals = trend.assessment, trend.scale.decimals
+    source = trend.source
+    latest = next((p for p in reversed(trend.points) if a.latest and p.on == a.latest.on), None)
+    return {
+        "instrument": trend.instrument.code,
+        "scale": trend.scale.key,
+        "label": trend.scale.label,
+        "domain": trend.scale.domain,
+        "direction": str(trend.scale.direction),
+        "range": list(trend.scale.range),
+        "is_weekly_mean": trend.is_weekly_mean,
+        "series": [
+            {"on": p.on, "value": _round(p.value, decimals), "days": p.days}
+            for p in trend.points_between(since, until)
+        ],
+        "baseline": _round(a.baseline, decimals),
+        "baseline_from": a.baseline_from,
+        "baseline_reset_on": trend.baseline_reset_on,
+        "latest": (
+            {"on": latest.on, "value": _round(latest.value, decimals), "days": latest.days}
+            if latest
+            else None
+        ),
+        "change": _round(a.change, decimals),
+        "threshold": a.threshold,
+        "source": source.citation if source else None,
+        "status": str(a.kind) if a.kind else None,
+    }
+
+
+def _flags(trends: PatientTrends) -> list[dict[str, Any]]:
+    flags = []
+    for trend in trends.flags:
+        a, source = trend.assessment, trend.source
+        flags.append(
+            {
+                "instrument": trend.instrument.code,
+                "scale": trend.scale.key,
+                "kind": str(a.kind),
+                "raises_flag": a.raises_flag,
+                "change": _round(a.change, trend.scale.decimals),
+                "threshold": a.threshold,
+                "source": source.citation if source else "",
+                "source_url": source.url if source else "",
+                "first_crossed_on": a.first_crossed_on,
+                "confirmed_on": a.confirmed_on,
+            }
+        )
+    return flags
+
+
+def _trends_body(request: Request, patient: User) -> dict[str, Any]:
+    filters = TrendsFilter(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    since, until = filters.validated_data.get("since"), filters.validated_data.get("until")
+    if since and until and until < since:
+        raise serializers.ValidationError(
+            {"until": ["Must not be before since."]}, code="invalid_range"
+        )
+    trends = trends_get(patient=patient)
+    return {
+        "patient": {"id": str(patient.public_id), "full_name": patient.full_name},
+        "since": since,
+        "until": until,
+        "scales": [_scale_dict(trend, since, until) for trend in trends.scales],
+        "flags": _flags(trends),
+    }
+
+
+@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
+class PatientTrendsView(APIView):
+    permission_classes = (IsClinician,)
+
+    @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
+    def get(self, request: Request, public_id: str) -> Response:
+        clinician = api_user(request)
+        patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
+        body = _trends_body(request, patient)
+        account_services.audit_record(
+            actor=clinician,
+            action=AuditAction.PATIENT_DATA_VIEWED,
+            subject_patient=patient,
+            detail={"view": "trends"},
+        )
+        return Response(TrendsOut(body).data)
+
+
+@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
+class OwnTrendsView(APIView):
+    """The person's own trends, the same as their clinicians see (not audited: their own)."""
+
+    permission_classes = (IsPatient,)
+
+    @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
+    def get(self, request: Request) -> Response:
+        return Response(TrendsOut(_trends_body(request, api_user(request))).data)
+
+
+class BaselineIn(serializers.Serializer[Any]):
+    instrument = serializers.CharField(max_length=32)
+    scale = serializers.CharField(max_length=32)
+    since = serializers.DateField(help_text="Measure change from reports on or after this day.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        instrument = instrument_get(attrs["instrument"])
+        if instrument is None:
+            raise serializers.ValidationError(
+                {"instrument": ["There is no questionnaire with this code."]},
+                code="unknown_instrument",
+            )
+        if instrument.scale(attrs["scale"]) is None:
+            raise serializers.ValidationError(
+                {"scale": ["This questionnaire has no scale with this key."]},
+                code="unknown_scale",
+            )
+        return attrs
+
+
+@extend_validation_errors(["unknown_instrument"], field_name="instrument", methods=["post"])
+@extend_validation_errors(["unknown_scale"], field_name="scale", methods=["post"])
+class BaselineResetView(APIView):
+    permission_classes = (IsClinician,)
+
+    @extend_schema(request=BaselineIn, responses={201: BaselineIn})
+    def post(self, request: Request, public_id: str) -> Response:
+        clinician = api_user(request)
+        patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
+        data = BaselineIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            BaselineReset.objects.create(patient=patient, set_by=clinician, **data.validated_data)
+            account_services.audit_record(
+                actor=clinician,
+                action=AuditAction.BASELINE_RESET,
+                subject_patient=patient,
+                detail={
+                    "instrument": data.validated_data["instrument"],
+                    "scale": data.validated_data["scale"],
+                },
+            )
+        return Response(BaselineIn(data.validated_data).data, status=status.HTTP_201_CREATED)

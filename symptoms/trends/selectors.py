@@ -1,0 +1,215 @@
+"""Trends for the clinician view (and the person's own): each scale's series since its baseline,
+with change detection from :mod:`symptoms.trends.change`.
+
+Reads only, in a fixed number of queries however long the history and however many patients:
+the daily ratings as weekly means (one grouped query), the questionnaire scores (one query) and
+the baseline resets (one query), each for every patient asked about at once. The whole history
+is read because a baseline is the first report ever (or the first four weeks' mean); ``since``
+and ``until`` only trim the series returned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import clinician_patients
+from symptoms.history.selectors import as_date, weekly_means
+from symptoms.instruments.definitions import DAILY, instrument_get
+from symptoms.instruments.scoring import Instrument, Scale, Source
+from symptoms.models import BaselineReset, Report, ReportScore
+from symptoms.trends.change import Assessment, BaselineRule, ChangeKind, Point, assess
+
+CONFIRM_AFTER_DAYS = 28
+ADHERENCE_DAYS = 84  # completion is reported over the last 12 weeks
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    on: date  # the report's local date, or the Monday of a week for weekly means
+    value: float
+    days: int | None = None  # for weekly means: how many days the mean is made of
+    last_on: date | None = None  # for weekly means: the last day of the week with a rating
+
+
+@dataclass(frozen=True)
+class ScaleTrend:
+    instrument: Instrument
+    scale: Scale
+    is_weekly_mean: bool
+    points: tuple[TrendPoint, ...]  # the whole history, oldest first
+    assessment: Assessment
+    baseline_reset_on: date | None
+
+    @property
+    def source(self) -> Source | None:
+        if self.scale.mcid is None:
+            return None
+        return self.instrument.source(self.scale.mcid.source)
+
+    def points_between(self, since: date | None, until: date | None) -> list[TrendPoint]:
+        return [
+            point
+            for point in self.points
+            if (since is None or point.on >= since) and (until is None or point.on <= until)
+        ]
+
+
+@dataclass(frozen=True)
+class PatientTrends:
+    patient: User
+    scales: tuple[ScaleTrend, ...]
+    checkin_days_12_weeks: int  # days with a daily check-in in the last 84 days, today included
+    last_report_on: date | None
+
+    @property
+    def completion_rate_12_weeks(self) -> float:
+        return round(self.checkin_days_12_weeks / ADHERENCE_DAYS, 3)
+
+    @property
+    def flags(self) -> list[ScaleTrend]:
+        """Every scale with a meaningful change (worsening or improvement), worsening first."""
+        meaningful = [
+            t
+            for t in self.scales
+            if t.assessment.kind is not None and t.assessment.kind is not ChangeKind.STABLE
+        ]
+        return sorted(meaningful, key=lambda t: not t.assessment.raises_flag)
+
+    @property
+    def flagged_domains(self) -> list[str]:
+        """Domains with a confirmed worsening: what needs the clinician's attention."""
+        domains = [t.scale.domain for t in self.scales if t.assessment.raises_flag]
+        return list(dict.fromkeys(domains))
+
+
+def trends_for(
+    *, patients: Sequence[User], confirm_after_days: int = CONFIRM_AFTER_DAYS
+) -> dict[int, PatientTrends]:
+    """Trends of every scale with data, per patient id, in five queries.
+
+    1. Daily ratings grouped by patient, scale and Monday-based week: mean and days answered.
+    2. Every questionnaire score of current reports, oldest first.
+    3. Baseline resets, newest first; the newest per scale applies.
+    4. The days of current reports in the last 12 weeks and a day (each person's own today is
+       up to a day either side of UTC's), for completion and the last report's date.
+    """
+    ids = [patient.pk for patient in patients]
+    weeks: dict[tuple[int, str, str], list[TrendPoint]] = defaultdict(list)
+    rows = weekly_means(ReportScore.objects.filter(patient_id__in=ids, instrument=DAILY))
+    for row in rows:
+        weeks[(row["patient_id"], DAILY, row["scale"])].append(
+            TrendPoint(
+                as_date(row["week_on"]), float(row["mean"]), int(row["days"]), row["last_on"]
+            )
+        )
+    scores = (
+        ReportScore.objects.filter(patient_id__in=ids)
+        .exclude(instrument=DAILY)
+        .order_by("local_date", "id")
+        .values_list("patient_id", "instrument", "scale", "local_date", "value")
+    )
+    for patient_id, code, key, on, value in scores:
+        weeks[(patient_id, code, key)].append(TrendPoint(on, value))
+    resets: dict[tuple[int, str, str], date] = {}
+    for reset in BaselineReset.objects.filter(patient_id__in=ids).order_by("-created_at", "-id"):
+        resets.setdefault((reset.patient_id, reset.instrument, reset.scale), reset.since)
+
+    utc_today = timezone.now().date()
+    last_on: dict[int, date] = dict(
+        Report.objects.filter(patient_id__in=ids)
+        .values("patient_id")
+        .annotate(last=Max("local_date"))
+        .values_list("patient_id", "last")
+    )
+    recent: dict[int, set[date]] = defaultdict(set)
+    for patient_id, on in (
+        Report.objects.current()
+        .filter(
+            patient_id__in=ids,
+            instrument=DAILY,
+            local_date__gte=utc_today - timedelta(days=ADHERENCE_DAYS + 1),
+        )
+        .values_list("patient_id", "local_date")
+    ):
+        recent[patient_id].add(on)
+
+    by_patient: dict[int, list[ScaleTrend]] = defaultdict(list)
+    for (patient_id, code, key), points in weeks.items():
+        trend = _trend(code, key, points, resets.get((patient_id, code, key)), confirm_after_days)
+        if trend is not None:
+            by_patient[patient_id].append(trend)
+    result = {}
+    for patient in patients:
+        today = timezone.now().astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()
+        window_start = today - timedelta(days=ADHERENCE_DAYS - 1)
+        days = {on for on in recent[patient.pk] if window_start <= on <= today}
+        result[patient.pk] = PatientTrends(
+            patient,
+            tuple(sorted(by_patient[patient.pk], key=_order)),
+            len(days),
+            last_on.get(patient.pk),
+        )
+    return result
+
+
+def clinician_patient_rows(
+    *, clinician: User, search: str = "", flagged: bool | None = None
+) -> list[PatientTrends]:
+    """The clinician's patients with their trends: flagged (confirmed worsening) first, then by
+    name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind only."""
+    patients = clinician_patients(clinician=clinician).select_related("patient_profile")
+    if search:
+        patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
+    rows = list(trends_for(patients=list(patients)).values())
+    if flagged is not None:
+        rows = [row for row in rows if bool(row.flagged_domains) == flagged]
+    rows.sort(key=lambda row: (not row.flagged_domains, row.patient.full_name.lower()))
+    return rows
+
+
+def trends_get(*, patient: User, confirm_after_days: int = CONFIRM_AFTER_DAYS) -> PatientTrends:
+    return trends_for(patients=[patient], confirm_after_days=confirm_after_days)[patient.pk]
+
+
+def _trend(
+    code: str,
+    key: str,
+    points: Iterable[TrendPoint],
+    reset_on: date | None,
+    confirm_after_days: int,
+) -> ScaleTrend | None:
+    instrument = instrument_get(code)
+    scale = instrument.scale(key) if instrument else None
+    if instrument is None or scale is None:
+        return None  # a scale no longer defined: nothing to compare against
+    series = tuple(points)
+    is_weekly = code == DAILY
+    rule: BaselineRule = "first_4_weeks_mean" if is_weekly else "first"
+    assessment = assess(
+        [Point(point.on, point.value) for point in series],
+        direction=scale.direction,
+        mcid=scale.mcid,
+        baseline_rule=rule,
+        # A reset date inside a week counts from that week's Monday.
+        baseline_since=reset_on - timedelta(days=reset_on.weekday())
+        if reset_on and is_weekly
+        else reset_on,
+        confirm_after_days=confirm_after_days,
+    )
+    return ScaleTrend(instrument, scale, is_weekly, series, assessment, reset_on)
+
+
+DOMAIN_ORDER = ("fatigue", "mobility", "upper_limb", "pain", "cognition", "cross_cutting")
+
+
+def _order(trend: ScaleTrend) -> tuple[int, bool, str, str]:
+    domain = DOMAIN_ORDER.index(trend.scale.domain) if trend.scale.domain in DOMAIN_ORDER else 99
+    return (domain, not trend.is_weekly_mean, trend.instrument.code, trend.scale.key)
