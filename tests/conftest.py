@@ -8,12 +8,15 @@ approved one, and ``sam`` is staff.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import LazySettings
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -23,6 +26,20 @@ from tests.accounts.factories import (
     ResearcherFactory,
     SharingLinkFactory,
     StaffFactory,
+)
+
+# Property tests run at full strength in CI and with fewer examples on a laptop, so `make test`
+# stays quick there. HYPOTHESIS_PROFILE=ci runs the CI strength locally. Tests that need a share
+# of it (a slow attacker's check, many API operations) divide ``settings.default.max_examples``.
+for _name, _examples in (("ci", 60), ("local", 10)):
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "local")
 )
 
 
@@ -107,7 +124,7 @@ def api_as(api: APIClient) -> Any:
 
 
 @pytest.fixture
-def services() -> None:
+def live_services() -> None:
     """Real PostgreSQL and Redis, or skip; with REQUIRE_SERVICES=1 (CI) their absence fails."""
     import os
 
@@ -126,7 +143,7 @@ def services() -> None:
         except redis.RedisError as exc:
             problems.append(f"Redis at REDIS_URL does not answer ({exc.__class__.__name__})")
     if problems:
-        message = "service-backed test: " + "; ".join(problems)
+        message = "live test: " + "; ".join(problems)
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)

@@ -17,7 +17,7 @@ from tests.accounts.factories import ClinicianFactory, SharingLinkFactory
 from tests.browser.conftest import log_in_by_keyboard
 from tests.browser.support import assert_no_axe_violations
 from tests.symptoms.factories import report
-from tests.symptoms.test_trends_api import mfis
+from tests.symptoms.trends.test_api import mfis
 
 pytestmark = pytest.mark.browser
 

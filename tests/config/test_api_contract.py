@@ -36,10 +36,11 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml").exclude(
 schema.app = get_wsgi_application()
 
 
-# A dozen examples per operation and role keeps the suite quick; the personas are function
-# fixtures shared by the examples of one test, which is fine for these read-mostly calls.
+# A dozen examples per operation and role in CI (3 locally) keeps the suite quick; the personas
+# are function fixtures shared by the examples of one test, which is fine for these read-mostly
+# calls.
 CONTRACT = settings(
-    max_examples=12,
+    max_examples=max(3, settings.default.max_examples // 5),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

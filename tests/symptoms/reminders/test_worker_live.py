@@ -27,16 +27,16 @@ from accounts.models import User
 from symptoms.models import OccurrenceStatus, ReminderOccurrence
 from symptoms.reminders import occurrences
 from tests.accounts.factories import PatientFactory
-from tests.service_support import (
+from tests.live_support import (
     PrivateRedis,
     celery_environment,
     celery_start,
     stop,
     wait_for,
 )
-from tests.symptoms.reminder_support import schedule_make
+from tests.symptoms.reminders.support import schedule_make
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 Status = OccurrenceStatus
 
 
@@ -86,7 +86,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(services: None, transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
+def stack(live_services: None, transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
     redis = PrivateRedis(tmp_path)
     redis.start()
     environment = celery_environment(
@@ -175,7 +175,7 @@ def test_reminders_due_while_redis_was_down_are_each_delivered_once(stack: Stack
 def test_a_worker_killed_while_sending_loses_nothing_and_duplicates_nothing(
     stack: Stack,
 ) -> None:
-    stack.environment["EMAIL_BACKEND"] = "tests.symptoms.reminder_support.SlowFileBackend"
+    stack.environment["EMAIL_BACKEND"] = "tests.symptoms.reminders.support.SlowFileBackend"
     patient_due_in(10, number=1)
     stack.start("worker")
     stack.start("beat")
@@ -211,7 +211,7 @@ def test_a_worker_killed_while_sending_loses_nothing_and_duplicates_nothing(
 
 
 def test_dispatchers_racing_on_postgresql_queue_each_row_once(
-    services: None, transactional_db: None
+    live_services: None, transactional_db: None
 ) -> None:
     for number in range(40):
         patient_due_in(-30, number=number)  # due half a minute ago, window still open

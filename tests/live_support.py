@@ -1,4 +1,4 @@
-"""Starting real Celery processes (worker, beat) and a private Redis for service-backed tests."""
+"""Starting real Celery processes (worker, beat) and a private Redis for live tests."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, SharingLink, User
 from tests.accounts.test_pages import assert_accessible_page, html_of
 from tests.symptoms.factories import report
-from tests.symptoms.test_trends_api import NOW, daily_history, mfis_series
+from tests.symptoms.trends.test_api import NOW, daily_history, mfis_series
 
 pytestmark = pytest.mark.django_db
 TODAY = NOW.date()

@@ -12,10 +12,10 @@ import pytest
 from symptoms.models import Release, ReleaseCell, ReleaseStatus
 from symptoms.research import services
 from symptoms.research.specs import spec_get
-from tests.config.test_worker_service import Worker, wait_for, worker  # noqa: F401  (fixture)
+from tests.config.test_worker_live import Worker, wait_for, worker  # noqa: F401  (fixture)
 from tests.symptoms.factories import research_cohort
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 COHORT = 5000
 
 

@@ -15,7 +15,6 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from symptoms.reminders.views import delivery_words, schedule_when
 
 from accounts.models import User
 from symptoms.models import (
@@ -27,6 +26,7 @@ from symptoms.models import (
 )
 from symptoms.reminders.occurrences import PLAN_AHEAD
 from symptoms.reminders.schedules import reminder_schedule_create
+from symptoms.reminders.views import delivery_words, schedule_when
 from tests.accounts.test_pages import assert_accessible_page, html_of, title_of
 from tests.symptoms.factories import (
     ReminderDeliveryFactory,

@@ -18,7 +18,7 @@ from symptoms.reports.services import report_submit
 from tests.accounts.factories import PatientFactory
 from tests.symptoms.factories import DAILY
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 RACERS = 6
 
 
@@ -49,7 +49,7 @@ def race(attempt: Callable[[], Any]) -> list[Any]:
 
 
 @pytest.fixture
-def patient(services: None) -> User:
+def patient(live_services: None) -> User:
     return PatientFactory()
 
 

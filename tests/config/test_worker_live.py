@@ -21,9 +21,9 @@ from kombu import Connection
 
 from accounts import services as account_services
 from accounts.models import ShareCode, User
-from tests.service_support import database_url
+from tests.live_support import database_url
 
-pytestmark = [pytest.mark.service, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,7 +42,7 @@ class Worker:
 
 
 @pytest.fixture
-def worker(services: None, transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
+def worker(live_services: None, transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
     queue = f"test-{uuid.uuid4().hex[:10]}"  # a queue of its own: no stray messages reach it
     environment = {
         key: value

@@ -15,8 +15,8 @@ from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, ConsentPurpose, User
 from symptoms.models import Report, ReportScore
 from tests.symptoms.factories import DAILY, report
-from tests.symptoms.reminder_support import schedule_make
-from tests.symptoms.test_reminders import in_zone, tick, utc
+from tests.symptoms.reminders.support import schedule_make
+from tests.symptoms.reminders.test_reminders import in_zone, tick, utc
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -16,14 +16,14 @@ from symptoms.research import privacy, services
 from symptoms.research.disclosure import Layout, PersonValue
 from symptoms.research.errors import EpsilonInvalid, PrivacyBudgetExhausted
 from tests.symptoms.factories import DAILY, report
-from tests.symptoms.test_research_disclosure import (
+from tests.symptoms.research.test_disclosure import (
     PERIOD,
     TWO_BY_TWO,
     _people,
     releases,
     true_count,
 )
-from tests.symptoms.test_research_releases import consenting_patients
+from tests.symptoms.research.test_releases import consenting_patients
 
 RANGES = {"a.one": (0.0, 10.0), "a.two": (0.0, 10.0), "b.one": (0.0, 10.0)}
 
@@ -71,7 +71,7 @@ def test_it_is_nearly_exact_with_a_huge_epsilon() -> None:
             assert cell.suppressed
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(releases(), st.floats(0.5, 20))
 def test_it_shows_no_noisy_count_below_eleven_and_only_declared_keys(
     release: tuple[Layout, list[PersonValue]], epsilon: float

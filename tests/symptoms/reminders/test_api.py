@@ -14,8 +14,8 @@ from accounts.models import User
 from symptoms.models import OccurrenceStatus, ReminderOccurrence, ReminderSchedule
 from symptoms.reminders.links import reminder_link_token
 from tests.symptoms.factories import report
-from tests.symptoms.reminder_support import schedule_make
-from tests.symptoms.test_reminders import in_zone, tick, utc
+from tests.symptoms.reminders.support import schedule_make
+from tests.symptoms.reminders.test_reminders import in_zone, tick, utc
 
 pytestmark = pytest.mark.django_db
 DELIVERIES = "/api/v1/reminder-deliveries/"

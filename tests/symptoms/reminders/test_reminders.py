@@ -35,7 +35,7 @@ from symptoms.reminders.schedules import (
 from symptoms.reminders.sending import Outcome
 from symptoms.reminders.tasks import reminders_dispatch_due
 from tests.symptoms.factories import report
-from tests.symptoms.reminder_support import ScriptedChannel, message_ids, schedule_make
+from tests.symptoms.reminders.support import ScriptedChannel, message_ids, schedule_make
 
 pytestmark = pytest.mark.django_db
 Status = OccurrenceStatus
@@ -63,7 +63,7 @@ def log(occurrence: ReminderOccurrence) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def scripted(settings: LazySettings) -> Iterator[type[ScriptedChannel]]:
-    settings.REMINDER_CHANNELS = ["tests.symptoms.reminder_support.ScriptedChannel"]
+    settings.REMINDER_CHANNELS = ["tests.symptoms.reminders.support.ScriptedChannel"]
     channels._channel.cache_clear()
     ScriptedChannel.script, ScriptedChannel.sent = [], []
     yield ScriptedChannel
@@ -607,7 +607,7 @@ def test_the_email_channel_names_transient_and_permanent_errors(
 def test_no_channel_that_can_reach_the_person_is_a_permanent_failure(
     alice: User, settings: LazySettings
 ) -> None:
-    settings.REMINDER_CHANNELS = ["tests.symptoms.reminder_support.UnreachableChannel"]
+    settings.REMINDER_CHANNELS = ["tests.symptoms.reminders.support.UnreachableChannel"]
     channels._channel.cache_clear()
     schedule_make(in_zone(alice, "Europe/Rome"))
     now = utc(2026, 6, 3, 17, 0)
