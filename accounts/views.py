@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -17,14 +18,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import errors, forms, selectors, services
-from accounts.access import is_throttled, request_user, role_required
+from accounts.access import View, is_throttled, request_user, role_required
 from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink
-from symptoms.reports import selectors as symptoms_selectors
 
 # Sign-up logs the new person in directly; django-axes only guards password checks.
 SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -44,14 +45,11 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     elif user.role == Role.RESEARCHER:
         context["researcher_profile"] = user.researcher_profile
-    elif user.role == Role.PATIENT:
-        today = selectors.local_today(patient=user)
-        context["today"] = today
-        context["daily"] = symptoms_selectors.daily_get(patient=user, on=today)
-        questionnaires = symptoms_selectors.questionnaires_due(patient=user, today=today)
-        # Up front only what needs doing; the rest stays one click away, out of the way.
-        context["questionnaires"] = [q for q in questionnaires if q.is_due or q.draft]
-        context["other_questionnaires"] = [q for q in questionnaires if not (q.is_due or q.draft)]
+    elif user.role in settings.ROLE_HOME_VIEWS:
+        # A role whose home shows another app's data (the patient's: today's check-in and
+        # questionnaires) gets that app's page; accounts does not import the apps built on it.
+        home_view: View = import_string(settings.ROLE_HOME_VIEWS[user.role])
+        return home_view(request)
     return render(request, f"accounts/home_{user.role}.html", context)
 
 

@@ -190,6 +190,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# The home page ("/") of a role whose home shows another app's data; accounts renders the others.
+# Wiring only: accounts names no app built on it.
+ROLE_HOME_VIEWS = {"patient": "symptoms.reports.views.home"}
 
 # Brute-force protection (django-axes): 5 failures for one email from one address lock that
 # pair for 15 minutes, which keeps a person from being locked out by a stranger elsewhere.

@@ -48,6 +48,22 @@ def daily_instrument() -> Instrument:
 
 
 @role_required(Role.PATIENT)
+def home(request: HttpRequest) -> HttpResponse:
+    """The patient's home page ("/", through ``ROLE_HOME_VIEWS``): today's check-in and the
+    questionnaires that are due or started first, the others one click away."""
+    patient = request_patient(request)
+    today = local_today(patient=patient)
+    questionnaires = selectors.questionnaires_due(patient=patient, today=today)
+    context = {
+        "today": today,
+        "daily": selectors.daily_get(patient=patient, on=today),
+        "questionnaires": [q for q in questionnaires if q.is_due or q.draft],
+        "other_questionnaires": [q for q in questionnaires if not (q.is_due or q.draft)],
+    }
+    return render(request, "accounts/home_patient.html", context)
+
+
+@role_required(Role.PATIENT)
 def checkin(request: HttpRequest) -> HttpResponse:
     """One page, five ratings. When today's check-in exists the page shows it and sending it
     stores a correction that supersedes it (the earlier answers stay, as reports do)."""
