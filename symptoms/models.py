@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
+
 
 class ReportMode(models.TextChoices):
     SELF = "self", _("Self-reported")
@@ -227,7 +229,7 @@ class ReminderSchedule(models.Model):
                 name="reminder_schedule_fields_match_frequency",
             ),
             models.CheckConstraint(
-                condition=models.Q(every_n_weeks__gte=1, every_n_weeks__lte=12),
+                condition=models.Q(every_n_weeks__gte=1, every_n_weeks__lte=MAX_EVERY_N_WEEKS),
                 name="reminder_schedule_every_n_weeks_1_to_12",
             ),
             models.CheckConstraint(

@@ -30,6 +30,7 @@ from symptoms.models import (
 )
 from symptoms.reminders import schedules as reminders
 from symptoms.reminders import selectors as reminder_selectors
+from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
 
 HH_MM = ["%H:%M"]
 
@@ -43,7 +44,7 @@ class ScheduleIn(serializers.Serializer[Any]):
     weekday = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=6, help_text="0 Monday … 6."
     )
-    every_n_weeks = StrictIntegerField(required=False, min_value=1, max_value=12)
+    every_n_weeks = StrictIntegerField(required=False, min_value=1, max_value=MAX_EVERY_N_WEEKS)
     day_of_month = StrictIntegerField(
         required=False,
         allow_null=True,
@@ -66,7 +67,7 @@ class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
     # Declared, not derived from the model: a small integer's range differs between database
     # backends, and the committed schema must not.
     weekday = serializers.IntegerField(allow_null=True, min_value=0, max_value=6)
-    every_n_weeks = serializers.IntegerField(min_value=1, max_value=12)
+    every_n_weeks = serializers.IntegerField(min_value=1, max_value=MAX_EVERY_N_WEEKS)
     day_of_month = serializers.IntegerField(allow_null=True, min_value=1, max_value=31)
 
     class Meta:

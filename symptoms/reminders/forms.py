@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.dates import WEEKDAYS
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from symptoms.models import Frequency, ReminderSchedule
+from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
 from symptoms.reminders.schedules import ScheduleInvalid
 
 
@@ -82,9 +84,12 @@ class ReminderScheduleForm(forms.Form):
         label=_("Every how many weeks"),
         required=False,
         widget=forms.TextInput(attrs=WHOLE_NUMBER),
-        help_text=_(
-            "Only for a weekly reminder: 1 for every week, 2 for every other week, up to 12. "
-            "Empty means every week."
+        help_text=format_lazy(
+            _(
+                "Only for a weekly reminder: 1 for every week, 2 for every other week, up to "
+                "{most}. Empty means every week."
+            ),
+            most=MAX_EVERY_N_WEEKS,
         ),
     )
     day_of_month = forms.IntegerField(

@@ -34,10 +34,12 @@ from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# How far next_occurrence looks: more than a year, so the sparsest schedule (every 52 weeks)
-# always has an occurrence within it unless it is paused.
+# "Every N weeks" goes up to this: a quarter, the longest interval any of our questionnaires
+# suggests. The model's constraint, the service, the API, the form and Rule all use it.
+MAX_EVERY_N_WEEKS = 12
+# How far next_occurrence looks: more than a year, so the sparsest schedule (every
+# MAX_EVERY_N_WEEKS weeks, or a month's 31st) always has an occurrence within it unless paused.
 SEARCH_HORIZON = timedelta(days=400)
-MAX_EVERY_N_WEEKS = 52
 # next_occurrence plans in chunks of this size so a daily rule does not plan 400 days.
 _SEARCH_CHUNK = timedelta(days=35)
 

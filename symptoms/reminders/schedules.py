@@ -22,6 +22,7 @@ from config.service_errors import ServiceError
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.models import Frequency, ReminderSchedule
 from symptoms.reminders.occurrences import reminder_schedule_replan, reminder_schedule_retire
+from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
 
 DEFAULT_TIME = time(19, 0)  # evening: after the day, when fatigue and pain can be judged
 # The default questionnaires, a week apart within the month so no evening has more than one.
@@ -65,8 +66,9 @@ def _check(schedule: ReminderSchedule) -> None:
             raise ScheduleInvalid(
                 "weekday", "required", str(_("Choose a weekday, 0 (Monday) to 6."))
             )
-        if not 1 <= schedule.every_n_weeks <= 12:
-            raise ScheduleInvalid("every_n_weeks", "out_of_range", str(_("Every 1 to 12 weeks.")))
+        if not 1 <= schedule.every_n_weeks <= MAX_EVERY_N_WEEKS:
+            message = _("Every 1 to %(most)d weeks.") % {"most": MAX_EVERY_N_WEEKS}
+            raise ScheduleInvalid("every_n_weeks", "out_of_range", message)
         schedule.day_of_month = None
     else:
         if schedule.day_of_month is None or not 1 <= schedule.day_of_month <= 31:
