@@ -173,18 +173,25 @@ def _require_aware(moment: datetime, name: str) -> None:
         raise ValueError(f"{name} must be an aware datetime")
 
 
-def _quiet_shift(rule: Rule) -> tuple[int, time]:
-    """Days to add to a scheduled date, and the wall time to fire at, after quiet hours."""
-    start, end, at = rule.quiet_start, rule.quiet_end, rule.local_time
+def quiet_end(start: time | None, end: time | None, at: time) -> tuple[int, time] | None:
+    """When the quiet hours that the wall time ``at`` falls in end: (days later, wall time), or
+    None when ``at`` is outside them or there are none. Quiet hours include their start and
+    exclude their end; they may wrap midnight (22:00-07:00). The planner moves a scheduled time
+    with this, and sending holds back a late message with it."""
     if start is None or end is None or start == end:
-        return 0, at
+        return None
     if start < end:  # a daytime window, e.g. 13:00-15:00
-        return (0, end) if start <= at < end else (0, at)
+        return (0, end) if start <= at < end else None
     if at >= start:  # wraps midnight and at is in the evening part: the next morning
         return 1, end
     if at < end:  # wraps midnight and at is in the morning part: the same morning
         return 0, end
-    return 0, at
+    return None
+
+
+def _quiet_shift(rule: Rule) -> tuple[int, time]:
+    """Days to add to a scheduled date, and the wall time to fire at, after quiet hours."""
+    return quiet_end(rule.quiet_start, rule.quiet_end, rule.local_time) or (0, rule.local_time)
 
 
 def _is_scheduled_on(rule: Rule, day: date) -> bool:

@@ -171,18 +171,13 @@ def _recheck(row: ReminderOccurrence, now: datetime) -> SendResult | None:
 
 def _quiet_end_after(schedule: ReminderSchedule, local_now: datetime) -> datetime | None:
     """The naive local end of the quiet hours ``local_now`` is in, or None if it is in none."""
-    start, end = schedule.quiet_start, schedule.quiet_end
-    if start is None or end is None or start == end:
+    ends = planning.quiet_end(
+        schedule.quiet_start, schedule.quiet_end, local_now.time().replace(tzinfo=None)
+    )
+    if ends is None:
         return None
-    at = local_now.time().replace(tzinfo=None)
-    today = local_now.date()
-    if start < end:
-        inside, end_on = start <= at < end, today
-    elif at >= start:
-        inside, end_on = True, today + timedelta(days=1)
-    else:
-        inside, end_on = at < end, today
-    return datetime.combine(end_on, end) if inside else None
+    days_later, end = ends
+    return datetime.combine(local_now.date() + timedelta(days=days_later), end)
 
 
 def _message(row: ReminderOccurrence) -> ReminderMessage:

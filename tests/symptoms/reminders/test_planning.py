@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from symptoms.reminders.planning import Frequency, Rule, local_to_utc, next_occurrence, occurrences
+from symptoms.reminders.planning import (
+    Frequency,
+    Rule,
+    local_to_utc,
+    next_occurrence,
+    occurrences,
+    quiet_end,
+)
 
 ROME = "Europe/Rome"
 NEW_YORK = "America/New_York"
@@ -389,3 +396,23 @@ def test_it_refuses_an_inconsistent_rule(fields: dict[str, object]) -> None:
     }
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         Rule(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "at", "expected"),
+    [
+        (time(22), time(7), time(23), (1, time(7))),  # the evening part: the next morning
+        (time(22), time(7), time(22), (1, time(7))),  # the start is quiet
+        (time(22), time(7), time(6, 59), (0, time(7))),  # the morning part: the same morning
+        (time(22), time(7), time(7), None),  # the end is not
+        (time(22), time(7), time(12), None),
+        (time(13), time(15), time(14), (0, time(15))),  # a daytime window
+        (time(13), time(15), time(15), None),
+        (time(13), time(13), time(13), None),  # an empty window
+        (None, None, time(13), None),
+    ],
+)
+def test_quiet_hours_end_where_both_planning_and_sending_look(
+    start: time | None, end: time | None, at: time, expected: tuple[int, time] | None
+) -> None:
+    assert quiet_end(start, end, at) == expected
