@@ -238,6 +238,16 @@ class ConsentPurpose(models.TextChoices):
     RESEARCH = "research", _("Research use of de-identified data")
 
 
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def active_at(self, moment: datetime) -> ConsentQuerySet:
+        """Grants in force at ``moment``: granted by then and not withdrawn by then. The one
+        definition of "consenting at T", which research releases apply at build time."""
+        return self.filter(
+            models.Q(withdrawn_at__isnull=True) | models.Q(withdrawn_at__gt=moment),
+            granted_at__lte=moment,
+        )
+
+
 class Consent(models.Model):
     """One grant of consent for a purpose; withdrawal closes it. Rows are never deleted.
 
@@ -251,6 +261,8 @@ class Consent(models.Model):
     text_version = models.CharField(max_length=32)
     granted_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         ordering = ("-granted_at",)
@@ -270,11 +282,6 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} consent {self.public_id}"
-
-    def was_active_at(self, moment: datetime) -> bool:
-        return self.granted_at <= moment and (
-            self.withdrawn_at is None or self.withdrawn_at > moment
-        )
 
 
 class ShareCode(models.Model):
@@ -341,6 +348,13 @@ class SharingLink(models.Model):
         return self.revoked_at is None
 
 
+class ClinicianInviteQuerySet(models.QuerySet["ClinicianInvite"]):
+    def pending_at(self, moment: datetime) -> ClinicianInviteQuerySet:
+        """Invitations still waiting for the patient's answer at ``moment``: not decided and not
+        expired. The one definition of "pending", for lists, decisions and the email."""
+        return self.filter(status=ClinicianInvite.Status.PENDING, expires_at__gt=moment)
+
+
 class ClinicianInvite(models.Model):
     """A clinician's request to see a patient's data; nothing is shared until the patient accepts.
 
@@ -364,15 +378,14 @@ class ClinicianInvite(models.Model):
         SharingLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="invite"
     )
 
+    objects = ClinicianInviteQuerySet.as_manager()
+
     class Meta:
         ordering = ("-created_at",)
         indexes = [models.Index(Lower("email"), "status", name="invite_email_status_idx")]
 
     def __str__(self) -> str:
         return f"Invite {self.public_id}"
-
-    def is_pending_at(self, moment: datetime) -> bool:
-        return self.status == self.Status.PENDING and moment < self.expires_at
 
 
 class AuditAction(models.TextChoices):

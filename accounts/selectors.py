@@ -7,7 +7,7 @@ from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.consent_texts import CURRENT_VERSION, consent_text
@@ -104,11 +104,7 @@ def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
     if user.role == Role.CLINICIAN:
         return invites.filter(clinician=user)
     if user.role == Role.PATIENT:
-        return invites.filter(
-            Q(email__iexact=user.email),
-            status=ClinicianInvite.Status.PENDING,
-            expires_at__gt=timezone.now(),
-        )
+        return invites.pending_at(timezone.now()).filter(email__iexact=user.email)
     return invites.none()
 
 

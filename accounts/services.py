@@ -330,9 +330,11 @@ def invite_decide(*, invite: ClinicianInvite, patient: User, accept: bool) -> Cl
         raise errors.WrongRole()
     now = timezone.now()
     new_status = ClinicianInvite.Status.ACCEPTED if accept else ClinicianInvite.Status.DECLINED
-    claimed = ClinicianInvite.objects.filter(
-        pk=invite.pk, status=ClinicianInvite.Status.PENDING, expires_at__gt=now
-    ).update(status=new_status, decided_at=now)
+    claimed = (
+        ClinicianInvite.objects.pending_at(now)
+        .filter(pk=invite.pk)
+        .update(status=new_status, decided_at=now)
+    )
     if claimed != 1:
         raise errors.InviteNotPending()
     invite.refresh_from_db()

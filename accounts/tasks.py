@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from accounts import mail, services
 from accounts.models import ClinicianInvite
@@ -19,8 +20,14 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def invite_send(invite_id: int) -> None:
-    invite = ClinicianInvite.objects.select_related("clinician").filter(pk=invite_id).first()
-    if invite is None or invite.status != ClinicianInvite.Status.PENDING:
+    # A retry or a late message may come after the patient answered or the invitation expired.
+    invite = (
+        ClinicianInvite.objects.pending_at(timezone.now())
+        .select_related("clinician")
+        .filter(pk=invite_id)
+        .first()
+    )
+    if invite is None:
         logger.info("invite_send: nothing to send for invite id=%s", invite_id)
         return
     mail.invite_email_send(invite=invite)

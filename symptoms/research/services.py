@@ -121,13 +121,15 @@ def _person_period_values(
 ) -> list[disclosure.PersonValue]:
     """One value per person, scale and quarter: the mean of that person's scores in it, for
     people with research consent active at ``at`` only."""
-    consenting = Consent.objects.filter(
-        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at),
-        purpose=ConsentPurpose.RESEARCH,
-        granted_at__lte=at,
-        user__role=Role.PATIENT,
-        user__is_active=True,
-    ).values("user_id")
+    consenting = (
+        Consent.objects.active_at(at)
+        .filter(
+            purpose=ConsentPurpose.RESEARCH,
+            user__role=Role.PATIENT,
+            user__is_active=True,
+        )
+        .values("user_id")
+    )
     first_day, _ = quarter_bounds(periods[0])
     _, last_day = quarter_bounds(periods[-1])
     which = Q()

@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from accounts.models import (
     AuditAction,
     AuditEvent,
+    ClinicianInvite,
     Consent,
+    ConsentPurpose,
     PatientProfile,
     ResearcherProfile,
     Role,
@@ -94,13 +96,43 @@ def test_it_allows_one_open_consent_per_purpose(alice: User) -> None:
         Consent.objects.create(user=alice, purpose="research", text_version="v1", granted_at=now)
 
 
-def test_it_knows_when_a_consent_was_active(alice: User) -> None:
+def test_it_knows_when_a_consent_was_active(alice: User, bob: User) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    consent = Consent(granted_at=start, withdrawn_at=start + timedelta(days=10))
+    withdrawn = Consent.objects.create(
+        user=alice,
+        purpose=ConsentPurpose.RESEARCH,
+        text_version="1",
+        granted_at=start,
+        withdrawn_at=start + timedelta(days=10),
+    )
+    open_ = Consent.objects.create(
+        user=bob, purpose=ConsentPurpose.RESEARCH, text_version="1", granted_at=start
+    )
 
-    assert consent.was_active_at(start + timedelta(days=1))
-    assert not consent.was_active_at(start + timedelta(days=10))
-    assert not consent.was_active_at(start - timedelta(seconds=1))
+    def active(moment: datetime) -> set[Consent]:
+        return set(Consent.objects.active_at(moment))
+
+    assert active(start - timedelta(seconds=1)) == set()
+    assert active(start) == {withdrawn, open_}
+    assert active(start + timedelta(days=10)) == {open_}  # withdrawn at that very moment
+    assert active(start + timedelta(days=400)) == {open_}
+
+
+def test_it_knows_which_invitations_are_pending(charlie: User) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    pending, expired, _answered = (
+        ClinicianInvite.objects.create(
+            clinician=charlie, email=f"{name}@example.org", expires_at=now + delta, status=status
+        )
+        for name, delta, status in (
+            ("pending", timedelta(days=1), ClinicianInvite.Status.PENDING),
+            ("expired", timedelta(0), ClinicianInvite.Status.PENDING),
+            ("answered", timedelta(days=1), ClinicianInvite.Status.DECLINED),
+        )
+    )
+
+    assert list(ClinicianInvite.objects.pending_at(now)) == [pending]
+    assert set(ClinicianInvite.objects.pending_at(now - timedelta(days=1))) == {pending, expired}
 
 
 def test_it_never_changes_or_deletes_audit_events(alice: User) -> None:

@@ -19,6 +19,7 @@ from accounts.models import (
     SharingLink,
     User,
 )
+from accounts.tasks import invite_send
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -289,6 +290,22 @@ class TestInvites:
 
         with pytest.raises(errors.WrongRole):
             services.invite_decide(invite=invite, patient=bob, accept=True)
+
+    @pytest.mark.parametrize("decided", [False, True])
+    def test_it_emails_only_an_invite_that_is_still_pending(
+        self, alice: User, charlie: User, decided: bool
+    ) -> None:
+        # The email task may run late (a retry, a message resent after an outage): by then the
+        # patient may have answered, or the invitation expired.
+        with time_machine.travel(NOON, tick=False):
+            invite = services.invite_create(clinician=charlie, email="alice@example.org")
+            if decided:
+                services.invite_decide(invite=invite, patient=alice, accept=False)
+        later = NOON if decided else NOON + timedelta(days=15)
+        with time_machine.travel(later, tick=False):
+            invite_send(invite.pk)
+
+        assert mail.outbox == []
 
     def test_an_expired_invite_cannot_be_accepted(self, alice: User, charlie: User) -> None:
         with time_machine.travel(NOON, tick=False):
