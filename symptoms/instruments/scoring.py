@@ -20,7 +20,7 @@ How a scale is scored (``scale_score``):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -28,7 +28,10 @@ from typing import Literal
 Answer = int | str
 Answers = Mapping[str, Answer]
 
-DOMAINS = ("fatigue", "mobility", "upper_limb", "pain", "cognition", "cross_cutting")
+# The Progressive MS Alliance's five symptom areas, in its order (Zackowski et al. 2021), then
+# "cross_cutting" for instruments and check-ins that span them. Every list by domain follows it.
+SYMPTOM_DOMAINS = ("fatigue", "mobility", "upper_limb", "pain", "cognition")
+DOMAINS = (*SYMPTOM_DOMAINS, "cross_cutting")
 SPECIAL_ANSWERS = ("na", "unable", "too_tired")
 
 
@@ -325,9 +328,10 @@ def score(instrument: Instrument, answers: Answers) -> Scored:
     )
 
 
+def domain_rank(domain: str) -> int:
+    """A domain's place in ``DOMAINS``, for sorting; an unknown one sorts after them all."""
+    return DOMAINS.index(domain) if domain in DOMAINS else len(DOMAINS)
+
+
 def cutoffs_met(scale: Scale, value: float) -> list[Cutoff]:
     return [cutoff for cutoff in scale.cutoffs if cutoff.is_met(value)]
-
-
-def items_in_order(instrument: Instrument) -> Sequence[str]:
-    return [item.id for item in instrument.items]

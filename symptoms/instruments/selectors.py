@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from symptoms.instruments.definitions import DAILY, current
-from symptoms.instruments.scoring import DOMAINS, Instrument
+from symptoms.instruments.scoring import Instrument, domain_rank
 from symptoms.models import (
     InstrumentText,
 )
 
 # The daily check-in first, then the questionnaires by domain in the Alliance's order.
-DOMAIN_ORDER = {domain: index for index, domain in enumerate(DOMAINS)}
 
 
 def instrument_is_available(instrument: Instrument) -> bool:
@@ -24,7 +23,7 @@ def instrument_list() -> list[Instrument]:
     """The instruments people on this site can answer, daily check-in first."""
     return sorted(
         (instrument for instrument in current().values() if instrument_is_available(instrument)),
-        key=lambda i: (i.code != DAILY, DOMAIN_ORDER.get(i.domain, 99), i.code),
+        key=lambda i: (i.code != DAILY, domain_rank(i.domain), i.code),
     )
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from symptoms.instruments.definitions import DAILY
+from symptoms.instruments.scoring import SYMPTOM_DOMAINS
 from symptoms.models import Release, ReleaseCell
 from symptoms.research.specs import spec_get
 
 FUNDING_FILE = Path(__file__).resolve().parent.parent / "data" / "funding.toml"
-DOMAINS = ("fatigue", "mobility", "upper_limb", "pain", "cognition")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def funding_load(path: Path = FUNDING_FILE) -> Funding:
         )
         for area in data["areas"]
     )
-    unknown = {d for area in areas for d in area.domains} - set(DOMAINS)
+    unknown = {d for area in areas for d in area.domains} - set(SYMPTOM_DOMAINS)
     if unknown:
         raise ValueError(f"{path.name}: unknown domains {sorted(unknown)}")
     return Funding(
@@ -103,7 +103,7 @@ def priorities_get(release: Release, funding: Funding | None = None) -> Prioriti
         for cell in ReleaseCell.objects.filter(release=release, table="overall", period=period)
     }
     domains = []
-    for domain in DOMAINS:
+    for domain in SYMPTOM_DOMAINS:
         scale = spec.scale(f"{DAILY}.{domain}")
         cell = cells.get(f"{DAILY}.{domain}")
         shown = cell is not None and not cell.suppressed and bool(cell.n)

@@ -23,7 +23,7 @@ from accounts.models import User
 from accounts.selectors import clinician_patients
 from symptoms.history.selectors import as_date, weekly_means
 from symptoms.instruments.definitions import DAILY, instrument_get
-from symptoms.instruments.scoring import Instrument, Scale, Source
+from symptoms.instruments.scoring import Instrument, Scale, Source, domain_rank
 from symptoms.models import BaselineReset, Report, ReportScore
 from symptoms.trends.change import Assessment, BaselineRule, ChangeKind, Point, assess
 
@@ -207,9 +207,10 @@ def _trend(
     return ScaleTrend(instrument, scale, is_weekly, series, assessment, reset_on)
 
 
-DOMAIN_ORDER = ("fatigue", "mobility", "upper_limb", "pain", "cognition", "cross_cutting")
-
-
 def _order(trend: ScaleTrend) -> tuple[int, bool, str, str]:
-    domain = DOMAIN_ORDER.index(trend.scale.domain) if trend.scale.domain in DOMAIN_ORDER else 99
-    return (domain, not trend.is_weekly_mean, trend.instrument.code, trend.scale.key)
+    return (
+        domain_rank(trend.scale.domain),
+        not trend.is_weekly_mean,
+        trend.instrument.code,
+        trend.scale.key,
+    )

@@ -14,14 +14,18 @@ import pytest
 from symptoms.instruments import definitions
 from symptoms.instruments.definitions import DefinitionError
 from symptoms.instruments.scoring import (
+    DOMAINS,
+    SYMPTOM_DOMAINS,
     AnswerProblem,
     Instrument,
     NoScore,
     answers_problems,
     cutoffs_met,
+    domain_rank,
     scale_score,
     score,
 )
+from symptoms.instruments.selectors import instrument_list
 
 HEADER = """
 code = "demo"
@@ -610,3 +614,16 @@ def test_it_refuses_an_unknown_special_answer(tmp_path: Path) -> None:
     items = SPECIAL_ITEMS.replace('"too_tired"]', '"maybe"]')
     with pytest.raises(DefinitionError, match="bad special"):
         load(tmp_path, ALL_OR_NOTHING.replace('["a", "b", "c"]', '["a", "b"]'), items=items)
+
+
+def test_every_list_by_domain_follows_the_alliance_s_order() -> None:
+    assert SYMPTOM_DOMAINS == ("fatigue", "mobility", "upper_limb", "pain", "cognition")
+    assert (*SYMPTOM_DOMAINS, "cross_cutting") == DOMAINS
+    assert sorted(["cross_cutting", "unknown", "pain", "fatigue"], key=domain_rank) == [
+        "fatigue",
+        "pain",
+        "cross_cutting",
+        "unknown",
+    ]
+    questionnaires = [i.domain for i in instrument_list() if i.code != "daily"]
+    assert questionnaires == sorted(questionnaires, key=domain_rank)

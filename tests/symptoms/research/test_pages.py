@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditAction, AuditEvent, User
+from symptoms.instruments.scoring import SYMPTOM_DOMAINS
 from symptoms.models import Release, ReleaseCell, ReleaseStatus
 from symptoms.research import priorities, services
 from tests.symptoms.factories import published_release
@@ -62,7 +63,7 @@ def test_the_funding_file_covers_the_five_domains_once() -> None:
     funding = priorities.funding_load()
 
     domains = [d for area in funding.areas for d in area.domains]
-    assert sorted(domains) == sorted(priorities.DOMAINS)
+    assert sorted(domains) == sorted(SYMPTOM_DOMAINS)
     assert (funding.year, funding.total_usd_millions) == (2017, 228.7)
 
 
