@@ -33,6 +33,6 @@ def invite_send(invite_id: int) -> None:
     mail.invite_email_send(invite=invite)
 
 
-@shared_task(expires=45 * 60)
+@shared_task
 def share_codes_purge_expired() -> int:
     return services.share_codes_purge_expired()

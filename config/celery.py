@@ -24,31 +24,28 @@ app.autodiscover_tasks(["symptoms.reminders", "symptoms.research"])
 # How often beat asks the dispatcher for due reminders: a reminder goes out at most this late.
 REMINDER_TICK_SECONDS = env_int("REMINDER_TICK_SECONDS", default=60, minimum=1)
 
+EXPIRES_PER_INTERVAL = 1.5
+
+
+def every(seconds: float, task: str) -> dict[str, object]:
+    """A beat entry run every ``seconds``, whose run expires after 1.5 intervals: the one place
+    where ``expires`` is set for periodic work, so no task repeats it in its decorator."""
+    return {
+        "task": task,
+        "schedule": seconds,
+        "options": {"expires": seconds * EXPIRES_PER_INTERVAL},
+    }
+
+
 app.conf.beat_schedule = {
     # The reminder tick runs in UTC and only asks the database what is due: wall-clock times
-    # and DST are handled per occurrence (symptoms/planning.py), never by beat.
-    "reminders-dispatch-due": {
-        "task": "symptoms.tasks.reminders_dispatch_due",
-        "schedule": REMINDER_TICK_SECONDS,
-        "options": {"expires": REMINDER_TICK_SECONDS * 1.5},
-    },
-    "reminders-reap-stuck": {
-        "task": "symptoms.tasks.reminders_reap_stuck",
-        "schedule": 5 * 60,
-        "options": {"expires": 5 * 60 * 1.5},
-    },
-    "share-codes-purge-expired": {
-        "task": "accounts.tasks.share_codes_purge_expired",
-        "schedule": 30 * 60,
-        "options": {"expires": 45 * 60},
-    },
+    # and DST are handled per occurrence (symptoms/reminders/planning.py), never by beat.
+    "reminders-dispatch-due": every(REMINDER_TICK_SECONDS, "symptoms.tasks.reminders_dispatch_due"),
+    "reminders-reap-stuck": every(5 * 60, "symptoms.tasks.reminders_reap_stuck"),
+    "share-codes-purge-expired": every(30 * 60, "accounts.tasks.share_codes_purge_expired"),
+    "research-releases-reap-stuck": every(15 * 60, "symptoms.research.tasks.releases_reap_stuck"),
     # Quarterly, early on the first day of each quarter; a day late is still useful, a
     # backlog of old runs is not (expires after a day, not 1.5 quarters).
-    "research-releases-reap-stuck": {
-        "task": "symptoms.research.tasks.releases_reap_stuck",
-        "schedule": 15 * 60,
-        "options": {"expires": 15 * 60 * 1.5},
-    },
     "research-release-quarterly": {
         "task": "symptoms.research.tasks.release_build_scheduled",
         "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,4,7,10"),

@@ -37,6 +37,6 @@ def reminder_send(self: Task[[int], str], occurrence_id: int) -> str:
     return str(result.outcome)
 
 
-@shared_task(name="symptoms.tasks.reminders_reap_stuck", expires=5 * 60 * 1.5)
+@shared_task(name="symptoms.tasks.reminders_reap_stuck")
 def reminders_reap_stuck() -> int:
     return occurrences.reminders_reap_stuck()

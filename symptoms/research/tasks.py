@@ -14,12 +14,12 @@ def release_build(release_id: int) -> None:
     services.release_build(release_id=release_id)
 
 
-@shared_task(expires=24 * 60 * 60)
+@shared_task
 def release_build_scheduled() -> None:
     """The quarterly release over the last complete quarters; beat starts it."""
     services.release_request(requested_by=None)
 
 
-@shared_task(expires=15 * 60 * 1.5)
+@shared_task
 def releases_reap_stuck() -> None:
     services.releases_reap_stuck(enqueue=release_build.delay)

@@ -53,3 +53,18 @@ def test_no_module_imports_another_module_s_private_names() -> None:
         if name.startswith("_") and module.split(".")[0] in PACKAGES
     ]
     assert private == []
+
+
+def test_every_beat_entry_expires_and_no_task_repeats_it() -> None:
+    from celery.schedules import crontab
+
+    from config.celery import app
+
+    app.loader.import_default_modules()  # the tasks of every app, as a worker loads them
+    for name, entry in app.conf.beat_schedule.items():
+        expires = entry["options"]["expires"]
+        if isinstance(entry["schedule"], crontab):
+            assert expires == 24 * 60 * 60, name
+        else:
+            assert expires == entry["schedule"] * 1.5, name
+        assert app.tasks[entry["task"]].expires is None, f"{entry['task']} sets its own expires"
