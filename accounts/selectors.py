@@ -8,6 +8,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.consent_texts import CURRENT_VERSION, consent_text
@@ -67,9 +68,8 @@ def sharing_link_list(*, user: User) -> QuerySet[SharingLink]:
 
 def sharing_link_get(*, user: User, public_id: UUID | str) -> SharingLink:
     """A link of the person's own, active or already revoked (so that revoking twice, after a
-    double click or a retried request, is not an error). Anything else raises
-    SharingLink.DoesNotExist."""
-    return _own_links(user=user).get(public_id=public_id)
+    double click or a retried request, is not an error). Anything else is a 404."""
+    return get_object_or_404(_own_links(user=user), public_id=public_id)
 
 
 def clinician_patients(*, clinician: User) -> QuerySet[User]:
@@ -85,17 +85,10 @@ def clinician_patients(*, clinician: User) -> QuerySet[User]:
 
 
 def clinician_patient_get(*, clinician: User, public_id: UUID | str) -> User:
-    """One patient who shares with this clinician now; anyone else raises User.DoesNotExist
-    (a 404), whether they never shared, revoked, or share with another clinician."""
-    return (
-        clinician_patients(clinician=clinician)
-        .select_related("patient_profile")
-        .get(public_id=public_id)
-    )
-
-
-def clinician_can_see(*, clinician: User, patient: User) -> bool:
-    return clinician_patients(clinician=clinician).filter(pk=patient.pk).exists()
+    """One patient who shares with this clinician now; anyone else is a 404, whether they never
+    shared, revoked, or share with another clinician."""
+    patients = clinician_patients(clinician=clinician).select_related("patient_profile")
+    return get_object_or_404(patients, public_id=public_id)
 
 
 def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
@@ -109,7 +102,7 @@ def invite_list(*, user: User) -> QuerySet[ClinicianInvite]:
 
 
 def invite_get(*, user: User, public_id: UUID | str) -> ClinicianInvite:
-    return invite_list(user=user).get(public_id=public_id)
+    return get_object_or_404(invite_list(user=user), public_id=public_id)
 
 
 def local_today(*, patient: User, now: datetime | None = None) -> date:

@@ -1,7 +1,7 @@
 """Web pages for accounts. Thin: parse a form, call a selector or a service, render or redirect.
 
 Another person's link or invitation is a 404, exactly like a missing one (the selectors raise
-DoesNotExist); a page for another role is a 403.
+it); a page for another role is a 403.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import errors, forms, selectors, services
 from accounts.access import View, is_throttled, request_user, role_required
-from accounts.models import ClinicianInvite, ConsentPurpose, Role, SharingLink
+from accounts.models import ConsentPurpose, Role
 
 # Sign-up logs the new person in directly; django-axes only guards password checks.
 SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -257,10 +257,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 @role_required(*SHARING_ROLES)
 def sharing_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     user = request_user(request)
-    try:
-        link = selectors.sharing_link_get(user=user, public_id=public_id)
-    except SharingLink.DoesNotExist:
-        raise Http404 from None
+    link = selectors.sharing_link_get(user=user, public_id=public_id)
     services.sharing_link_revoke(link=link, by=user)
     if user.is_patient:
         text = _("You stopped sharing with %(name)s.") % {"name": link.clinician.get_full_name()}
@@ -272,10 +269,7 @@ def sharing_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 def _invite_decide(request: HttpRequest, public_id: UUID, *, accept: bool) -> HttpResponse:
     user = request_user(request)
-    try:
-        invite = selectors.invite_get(user=user, public_id=public_id)
-    except ClinicianInvite.DoesNotExist:
-        raise Http404 from None
+    invite = selectors.invite_get(user=user, public_id=public_id)
     name = invite.clinician.get_full_name()
     try:
         services.invite_decide(invite=invite, patient=user, accept=accept)

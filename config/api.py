@@ -13,7 +13,6 @@ import io
 from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -57,9 +56,6 @@ class ApiExceptionHandler(ExceptionHandler):
             return DomainError(detail=str(exc.message), code=exc.code, status_code=exc.status)
         if isinstance(exc, AxesBackendPermissionDenied):
             return LockedOut()
-        if isinstance(exc, ObjectDoesNotExist):
-            # Another person's object and a missing one look the same: 404.
-            return exceptions.NotFound()
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=get_error_detail(exc))
         return super().convert_known_exceptions(exc)

@@ -112,9 +112,9 @@ class ScheduleListCreateView(ListAPIView[ReminderSchedule]):
     serializer_class = ScheduleOut
 
     def get_queryset(self) -> QuerySet[ReminderSchedule]:
-        return reminders.reminder_schedule_list(patient=api_user(self.request)).select_related(
-            "patient__patient_profile"
-        )
+        return reminder_selectors.reminder_schedule_list(
+            patient=api_user(self.request)
+        ).select_related("patient__patient_profile")
 
     @extend_schema(request=ScheduleIn, responses={201: ScheduleOut})
     def post(self, request: Request) -> Response:
@@ -132,7 +132,9 @@ class ScheduleDetailView(APIView):
     permission_classes = (IsPatient,)
 
     def _schedule(self, request: Request, public_id: Any) -> ReminderSchedule:
-        return reminders.reminder_schedule_get(patient=api_user(request), public_id=public_id)
+        return reminder_selectors.reminder_schedule_get(
+            patient=api_user(request), public_id=public_id
+        )
 
     @extend_schema(responses={200: ScheduleOut})
     def get(self, request: Request, public_id: str) -> Response:

@@ -8,12 +8,10 @@ schedule's future occurrences at once (``occurrences.reminder_schedule_replan``)
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, time
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,15 +80,6 @@ def _check(schedule: ReminderSchedule) -> None:
         )
 
 
-def reminder_schedule_list(*, patient: User) -> QuerySet[ReminderSchedule]:
-    return ReminderSchedule.objects.filter(patient=patient)
-
-
-def reminder_schedule_get(*, patient: User, public_id: uuid.UUID) -> ReminderSchedule:
-    """One of the person's own schedules; anyone else's raises DoesNotExist (a 404)."""
-    return ReminderSchedule.objects.get(patient=patient, public_id=public_id)
-
-
 @transaction.atomic
 def reminder_schedule_create(
     *, patient: User, instrument: str, data: dict[str, Any]
@@ -145,7 +134,9 @@ def reminder_schedule_delete(*, schedule: ReminderSchedule) -> None:
 def reminder_defaults_create(*, patient: User, today: date | None = None) -> int:
     """The defaults a new person starts with: the daily check-in at 19:00 and the default
     questionnaires monthly, a week apart. Missing ones only; returns how many were made."""
-    existing = set(reminder_schedule_list(patient=patient).values_list("instrument", flat=True))
+    existing = set(
+        ReminderSchedule.objects.filter(patient=patient).values_list("instrument", flat=True)
+    )
     starts_on = today or timezone.localdate()
     wanted = [(DAILY, Frequency.DAILY, None)] + [
         (code, Frequency.MONTHLY, day) for code, day in DEFAULT_MONTHLY

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from symptoms.models import ReminderDelivery, ReminderOccurrence
+from symptoms.models import ReminderDelivery, ReminderOccurrence, ReminderSchedule
 from symptoms.reminders.occurrences import Status
+
+
+def reminder_schedule_list(*, patient: User) -> QuerySet[ReminderSchedule]:
+    return ReminderSchedule.objects.filter(patient=patient)
+
+
+def reminder_schedule_get(*, patient: User, public_id: uuid.UUID) -> ReminderSchedule:
+    """One of the person's own schedules; anyone else's is a 404."""
+    return get_object_or_404(ReminderSchedule, patient=patient, public_id=public_id)
 
 
 def reminder_delivery_list(*, patient: User) -> QuerySet[ReminderDelivery]:

@@ -15,7 +15,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
@@ -31,16 +31,13 @@ from symptoms.instruments.definitions import instrument_get
 from symptoms.models import DeliveryEvent, Frequency, ReminderDelivery, ReminderSchedule
 from symptoms.reminders import forms
 from symptoms.reminders.links import reminder_link_schedule
-from symptoms.reminders.schedules import (
-    ScheduleInvalid,
-    reminder_schedule_get,
-    reminder_schedule_list,
-    reminder_schedule_update,
-)
+from symptoms.reminders.schedules import ScheduleInvalid, reminder_schedule_update
 from symptoms.reminders.selectors import (
     Adherence,
     reminder_adherence,
     reminder_delivery_list,
+    reminder_schedule_get,
+    reminder_schedule_list,
 )
 
 LOG_LENGTH = 50  # the newest entries; the API (/api/v1/reminder-deliveries/) pages through all
@@ -231,10 +228,7 @@ def reminders_page(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PATIENT)
 def reminder_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     patient = request_patient(request)
-    try:
-        schedule = reminder_schedule_get(patient=patient, public_id=public_id)
-    except ReminderSchedule.DoesNotExist:
-        raise Http404 from None
+    schedule = reminder_schedule_get(patient=patient, public_id=public_id)
     name = instrument_name(schedule.instrument)
     initial = forms.ReminderScheduleForm.initial_from(schedule)
     if request.method != "POST":

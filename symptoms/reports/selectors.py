@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Max, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,10 +48,9 @@ def report_list(
 
 
 def report_get(*, patient: User, public_id: uuid.UUID) -> Report:
-    """One of the person's own reports, current or superseded; anyone else's raises 404."""
-    return Report.objects.select_related("supersedes", "superseded_by").get(
-        patient=patient, public_id=public_id
-    )
+    """One of the person's own reports, current or superseded; anyone else's is a 404."""
+    reports = Report.objects.select_related("supersedes", "superseded_by")
+    return get_object_or_404(reports, patient=patient, public_id=public_id)
 
 
 def daily_get(*, patient: User, on: date) -> Report | None:

@@ -23,7 +23,6 @@ from accounts.selectors import local_today
 from symptoms.instruments import selectors as instrument_selectors
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction, Instrument, NoScore, Scale, scale_score, score
-from symptoms.models import Report
 from symptoms.reports import errors, forms, selectors, services
 
 SECONDS_PER_QUESTION = 15  # for "about N minutes": a generous pace for tired hands and eyes
@@ -372,10 +371,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
 @role_required(Role.PATIENT)
 def report(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     patient = request_patient(request)
-    try:
-        saved = selectors.report_get(patient=patient, public_id=public_id)
-    except Report.DoesNotExist:
-        raise Http404 from None
+    saved = selectors.report_get(patient=patient, public_id=public_id)
     instrument = instrument_get(saved.instrument, saved.instrument_version)
     if instrument is None:
         raise Http404  # a definition no longer shipped: nothing sensible to show

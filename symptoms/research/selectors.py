@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from symptoms.models import Release, ReleaseCell, ReleaseStatus
@@ -21,8 +22,8 @@ def release_list(*, user: User) -> QuerySet[Release]:
 
 
 def release_get(*, user: User, public_id: UUID | str) -> Release:
-    """Raises Release.DoesNotExist (a 404) for anything the person may not see."""
-    return release_list(user=user).get(public_id=public_id)
+    """A 404 for anything the person may not see."""
+    return get_object_or_404(release_list(user=user), public_id=public_id)
 
 
 def release_cells(*, release: Release) -> QuerySet[ReleaseCell]:

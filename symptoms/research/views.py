@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import role_required
 from accounts.models import Role, User
 from symptoms.history.views import CHART_CSP
-from symptoms.models import Release, ReleaseStatus
+from symptoms.models import ReleaseStatus
 from symptoms.research import downloads, priorities, selectors, services
 from symptoms.research.errors import (
     EpsilonInvalid,
@@ -114,10 +114,7 @@ def releases_page(request: HttpRequest) -> HttpResponse:
 @role_required(Role.RESEARCHER, Role.STAFF)
 def release_page(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _reader(request)
-    try:
-        release = selectors.release_get(user=user, public_id=public_id)
-    except Release.DoesNotExist:
-        raise Http404 from None
+    release = selectors.release_get(user=user, public_id=public_id)
     context = {
         "current": "research_releases",
         "release": release,

@@ -1,7 +1,7 @@
 """The clinician's pages: the patients who share with them, one patient's trends, and a
 print-friendly summary before a visit.
 
-Only patients with an active sharing link are visible (``symptoms.trends.api._patient_for``,
+Only patients with an active sharing link are visible (``accounts.selectors.clinician_patient_get``,
 the API's own rule); anyone else's id is a 404, and other roles get a 403. Each page that shows
 one patient's data writes one audit event.
 """
@@ -54,13 +54,6 @@ KIND_LABELS: dict[str, Promise] = {
     ChangeKind.MEANINGFUL_IMPROVEMENT: gettext_lazy("Improvement, not yet confirmed"),
     ChangeKind.STABLE: gettext_lazy("No meaningful change"),
 }
-
-
-def _patient_or_404(clinician: User, public_id: UUID) -> User:
-    try:
-        return account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
-    except User.DoesNotExist as error:
-        raise Http404 from error
 
 
 def _domain_label(domain: str) -> str:
@@ -264,7 +257,7 @@ def _domains(
 @role_required(Role.CLINICIAN)
 def clinic_patient(request: HttpRequest, public_id: UUID) -> HttpResponse:
     clinician = request_user(request)
-    patient = _patient_or_404(clinician, public_id)
+    patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
     today = local_today(patient=patient)
     since = history.period_start(today=today, period=DETAIL_PERIOD)
     trends = trends_get(patient=patient)
@@ -299,7 +292,7 @@ def clinic_chart(request: HttpRequest, public_id: UUID, domain: str) -> HttpResp
     # one. An event per image would log one visit as several (one per domain), and make the
     # patient's "who viewed my data" list noisy. The access check is the same as the page's.
     clinician = request_user(request)
-    patient = _patient_or_404(clinician, public_id)
+    patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
     if domain not in history.measures_by_domain():
         raise Http404
     today = local_today(patient=patient)
@@ -344,7 +337,7 @@ def _months_before(day: date, months: int) -> date:
 @role_required(Role.CLINICIAN)
 def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     clinician = request_user(request)
-    patient = _patient_or_404(clinician, public_id)
+    patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
     today = local_today(patient=patient)
     defaults = {"since": _months_before(today, SUMMARY_MONTHS), "until": today}
     has_period = "since" in request.GET or "until" in request.GET

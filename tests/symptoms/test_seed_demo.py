@@ -26,7 +26,7 @@ def test_seed_demo_makes_one_account_per_role_and_can_run_again(settings: LazySe
     ]
     patient = User.objects.get(email="patient@demo.example")
     clinician = User.objects.get(email="clinician@demo.example")
-    assert selectors.clinician_can_see(clinician=clinician, patient=patient)
+    assert patient in selectors.clinician_patients(clinician=clinician)
     assert Consent.objects.get(user=patient).withdrawn_at is None
     assert User.objects.get(email="researcher@demo.example").is_approved_researcher
     assert patient.check_password("demo-password-2026")
