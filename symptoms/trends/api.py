@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
@@ -20,7 +19,7 @@ from accounts import services as account_services
 from accounts.access import IsClinician, IsPatient, api_user
 from accounts.models import AuditAction, User
 from symptoms.instruments.definitions import instrument_get
-from symptoms.models import BaselineReset
+from symptoms.trends import services
 from symptoms.trends.selectors import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
 
 
@@ -253,15 +252,5 @@ class BaselineResetView(APIView):
         patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
         data = BaselineIn(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            BaselineReset.objects.create(patient=patient, set_by=clinician, **data.validated_data)
-            account_services.audit_record(
-                actor=clinician,
-                action=AuditAction.BASELINE_RESET,
-                subject_patient=patient,
-                detail={
-                    "instrument": data.validated_data["instrument"],
-                    "scale": data.validated_data["scale"],
-                },
-            )
+        services.baseline_reset(clinician=clinician, patient=patient, **data.validated_data)
         return Response(BaselineIn(data.validated_data).data, status=status.HTTP_201_CREATED)
