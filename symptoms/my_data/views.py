@@ -19,7 +19,7 @@ from accounts import errors as account_errors
 from accounts import services as account_services
 from accounts.access import is_throttled, request_patient, role_required
 from accounts.models import AuditAction, AuditEvent, Role, User
-from symptoms.my_data import forms
+from symptoms.my_data import forms, selectors
 
 # The downloads of "Your data", served by the API's export (session authentication works
 # there too): ?format= and the name people know the format by.
@@ -108,15 +108,9 @@ def _data_view(event: AuditEvent, patient: User) -> DataView:
 @role_required(Role.PATIENT)
 def data_views(request: HttpRequest) -> HttpResponse:
     patient = request_patient(request)
-    events = (
-        AuditEvent.objects.filter(
-            subject_patient=patient,
-            action__in=[AuditAction.PATIENT_DATA_VIEWED, AuditAction.PATIENT_DATA_EXPORTED],
-        )
-        .select_related("actor")
-        .order_by("-created_at", "-id")
+    page = Paginator(selectors.data_view_list(patient=patient), PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "views": [_data_view(event, patient) for event in page.object_list],
