@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.selectors import local_today
 from config.service_errors import ServiceError
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.models import Frequency, ReminderSchedule
@@ -93,7 +94,7 @@ def reminder_schedule_create(
     schedule = ReminderSchedule(
         patient=patient,
         instrument=instrument,
-        starts_on=timezone.localdate(),
+        starts_on=local_today(patient=patient),
         **{key: value for key, value in data.items() if key in FIELDS},
     )
     _check(schedule)
@@ -137,7 +138,7 @@ def reminder_defaults_create(*, patient: User, today: date | None = None) -> int
     existing = set(
         ReminderSchedule.objects.filter(patient=patient).values_list("instrument", flat=True)
     )
-    starts_on = today or timezone.localdate()
+    starts_on = today or local_today(patient=patient)
     wanted = [(DAILY, Frequency.DAILY, None)] + [
         (code, Frequency.MONTHLY, day) for code, day in DEFAULT_MONTHLY
     ]

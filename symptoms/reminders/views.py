@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import request_patient, role_required
 from accounts.models import Role
+from accounts.selectors import local_today
 from symptoms.instruments.definitions import instrument_get
 from symptoms.models import DeliveryEvent, Frequency, ReminderDelivery, ReminderSchedule
 from symptoms.reminders import forms
@@ -206,7 +206,7 @@ def _log_row(delivery: ReminderDelivery) -> LogRow:
 @role_required(Role.PATIENT)
 def reminders_page(request: HttpRequest) -> HttpResponse:
     patient = request_patient(request)
-    today = timezone.localdate()  # the middleware activated the person's zone
+    today = local_today(patient=patient)
     schedules = list(reminder_schedule_list(patient=patient))
     # One more than shown, to know whether there are older entries without counting them all.
     deliveries = list(reminder_delivery_list(patient=patient)[: LOG_LENGTH + 1])
@@ -262,8 +262,7 @@ def _apply(schedule: ReminderSchedule, action: str) -> str | None:
         reminder_schedule_update(schedule=schedule, data={"is_active": False})
         return _("This reminder is stopped. You can turn it on again on your Reminders page.")
     if action.startswith("pause-") and action[6:].isdigit() and int(action[6:]) in PAUSE_WEEKS:
-        zone = ZoneInfo(schedule.patient.patient_profile.time_zone)
-        until = timezone.now().astimezone(zone).date() + timedelta(weeks=int(action[6:]))
+        until = local_today(patient=schedule.patient) + timedelta(weeks=int(action[6:]))
         reminder_schedule_update(schedule=schedule, data={"paused_until": until, "is_active": True})
         return _("This reminder is paused until %(date)s.") % {
             "date": formats.date_format(until, "DATE_FORMAT")

@@ -1,13 +1,16 @@
 """Rules of reminders that several layers apply, each defined once: the cap of "every N weeks"
-holds alike in the planner, the service, the database, the API and the form."""
+holds alike in the planner, the service, the database, the API and the form, and "today" is the
+patient's own."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -15,7 +18,11 @@ from symptoms.models import Frequency, ReminderSchedule
 from symptoms.reminders import planning
 from symptoms.reminders.forms import ReminderScheduleForm
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS, Rule
-from symptoms.reminders.schedules import ScheduleInvalid, reminder_schedule_create
+from symptoms.reminders.schedules import (
+    ScheduleInvalid,
+    reminder_defaults_create,
+    reminder_schedule_create,
+)
 
 pytestmark = pytest.mark.django_db
 WEEKLY = {"frequency": Frequency.WEEKLY, "local_time": time(18, 30), "weekday": 2}
@@ -78,3 +85,23 @@ def test_the_api_takes_the_cap_and_refuses_more(
 def test_the_form_says_the_cap() -> None:
     help_text = str(ReminderScheduleForm.base_fields["every_n_weeks"].help_text)
     assert f"up to {MAX_EVERY_N_WEEKS}." in help_text
+
+
+def test_a_new_schedule_starts_on_the_patient_s_today_whatever_zone_is_active(
+    alice: User,
+) -> None:
+    # 23:30 on 1 March in UTC is already 2 March in Rome, and 1 March in Honolulu: a service
+    # takes "today" from the patient's own zone, never from the zone a request activated.
+    alice.patient_profile.time_zone = "Europe/Rome"
+    alice.patient_profile.save()
+    with (
+        time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), tick=False),
+        timezone.override("Pacific/Honolulu"),
+    ):
+        schedule = reminder_schedule_create(patient=alice, instrument="fss", data=WEEKLY)
+        defaults = reminder_defaults_create(patient=alice)
+
+    assert schedule.starts_on == date(2026, 3, 2)
+    assert defaults > 0
+    starts = set(ReminderSchedule.objects.filter(patient=alice).values_list("starts_on", flat=True))
+    assert starts == {date(2026, 3, 2)}
