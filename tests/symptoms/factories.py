@@ -23,6 +23,9 @@ from symptoms.reports.services import report_submit
 from tests.accounts.factories import PatientFactory
 
 DAILY = {"fatigue": 6, "mobility": 5, "upper_limb": 3, "pain": 2, "cognition": 4}
+MFIS_ALL_TWOS = {str(number): 2 for number in range(1, 22)}  # total 42
+# The patient-page tests' moment: a Wednesday, so Monday-based weeks are easy to follow.
+PAGES_NOW = datetime(2025, 6, 18, 10, 30, tzinfo=UTC)
 
 
 def report(

@@ -4,7 +4,6 @@ dates in the person's language, and the same queries however long the history is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,24 +14,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.accounts.test_pages import assert_accessible_page, html_of
-from tests.symptoms.factories import report
+from tests.symptoms.factories import MFIS_ALL_TWOS, PAGES_NOW, report
 
-# A Wednesday, so the history's Monday-based weeks are easy to follow.
-NOW = datetime(2025, 6, 18, 10, 30, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("pages_clock")
+NOW = PAGES_NOW
 TODAY = NOW.date()
-MFIS_ALL_TWOS = {str(number): 2 for number in range(1, 22)}
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def alice_client(client: Client, alice: User) -> Client:
-    client.force_login(alice)
-    return client
 
 
 # --- History -----------------------------------------------------------------------------------

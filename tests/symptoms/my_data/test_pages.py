@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 from symptoms.models import Report
 from tests.accounts.test_pages import assert_accessible_page, html_of
-from tests.symptoms.factories import report
+from tests.symptoms.factories import PAGES_NOW, report
 
-# A Wednesday, so the history's Monday-based weeks are easy to follow.
-NOW = datetime(2025, 6, 18, 10, 30, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("pages_clock")
+NOW = PAGES_NOW
 TODAY = NOW.date()
-MFIS_ALL_TWOS = {str(number): 2 for number in range(1, 22)}
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def alice_client(client: Client, alice: User) -> Client:
-    client.force_login(alice)
-    return client
 
 
 # --- Your data ---------------------------------------------------------------------------------
