@@ -279,7 +279,7 @@ def test_it_drops_a_person_whose_values_are_withdrawn(
 # --- Worked examples ----------------------------------------------------------------------
 
 
-def _people(layout: Layout, groups: dict[tuple[str, ...], int]) -> list[PersonValue]:
+def cohort_of(layout: Layout, groups: dict[tuple[str, ...], int]) -> list[PersonValue]:
     values = []
     person = 0
     dims = [d.key for d in layout.dimensions]
@@ -304,7 +304,7 @@ def _cell(cells: list[Cell], **keys: str) -> Cell:
 
 
 def test_it_hides_a_small_cell_and_enough_others_that_margins_do_not_give_it_away() -> None:
-    values = _people(
+    values = cohort_of(
         TWO_BY_TWO, {("f", "pp"): 3, ("f", "sp"): 40, ("m", "pp"): 30, ("m", "sp"): 50}
     )
     cells = cells_build(TWO_BY_TWO, values, [PERIOD]).cells
@@ -319,7 +319,7 @@ def test_it_hides_a_small_cell_and_enough_others_that_margins_do_not_give_it_awa
 
 
 def test_it_publishes_a_declared_category_with_nobody_in_it_as_zero() -> None:
-    values = _people(TWO_BY_TWO, {("f", "pp"): 20, ("f", "sp"): 40, ("m", "sp"): 50})
+    values = cohort_of(TWO_BY_TWO, {("f", "pp"): 20, ("f", "sp"): 40, ("m", "sp"): 50})
     cells = cells_build(TWO_BY_TWO, values, [PERIOD]).cells
 
     empty = _cell(cells, sex="m", type="pp")
@@ -334,7 +334,7 @@ def test_it_leaves_out_a_structural_zero_and_its_relation_stays_exact() -> None:
         scales=TWO_BY_TWO.scales,
         structural_zeros=({"sex": "m", "type": "pp"},),
     )
-    values = _people(layout, {("f", "pp"): 20, ("f", "sp"): 40, ("m", "sp"): 50})
+    values = cohort_of(layout, {("f", "pp"): 20, ("f", "sp"): 40, ("m", "sp"): 50})
     cells = cells_build(layout, values, [PERIOD]).cells
 
     assert not [c for c in cells if c.key_set == {("sex", "m"), ("type", "pp")}]
@@ -342,7 +342,7 @@ def test_it_leaves_out_a_structural_zero_and_its_relation_stays_exact() -> None:
 
 
 def test_it_hides_every_cell_when_the_whole_cohort_is_small() -> None:
-    values = _people(TWO_BY_TWO, {("f", "pp"): 4, ("m", "sp"): 5})
+    values = cohort_of(TWO_BY_TWO, {("f", "pp"): 4, ("m", "sp"): 5})
     cells = cells_build(TWO_BY_TWO, values, [PERIOD]).cells
 
     assert {c.suppressed for c in cells if c.n != 0} == {True}

@@ -19,7 +19,7 @@ from tests.symptoms.factories import DAILY, report
 from tests.symptoms.research.test_disclosure import (
     PERIOD,
     TWO_BY_TWO,
-    _people,
+    cohort_of,
     releases,
     true_count,
 )
@@ -41,7 +41,7 @@ def test_its_noise_spends_exactly_the_epsilon_split_over_the_measurements() -> N
 
 
 def test_it_publishes_the_accuracy_opendp_gives_for_its_noise() -> None:
-    values = _people(TWO_BY_TWO, {("f", "pp"): 30, ("f", "sp"): 40})
+    values = cohort_of(TWO_BY_TWO, {("f", "pp"): 30, ("f", "sp"): 40})
 
     noisy = privacy.noisy_cells_build(TWO_BY_TWO, values, [PERIOD], RANGES, epsilon=3.0)
 
@@ -56,7 +56,7 @@ def test_it_publishes_the_accuracy_opendp_gives_for_its_noise() -> None:
 
 
 def test_it_is_nearly_exact_with_a_huge_epsilon() -> None:
-    values = _people(TWO_BY_TWO, {("f", "pp"): 30, ("f", "sp"): 40, ("m", "pp"): 3})
+    values = cohort_of(TWO_BY_TWO, {("f", "pp"): 30, ("f", "sp"): 40, ("m", "pp"): 3})
 
     cells = privacy.noisy_cells_build(TWO_BY_TWO, values, [PERIOD], RANGES, epsilon=1e7)
 
