@@ -103,7 +103,8 @@ def report_submit(
        original) are serialised: one daily check-in per local day, one correction per report.
     4. Store the report with its scores, and its non-empty scores in ``ReportScore``; a
        correction removes the superseded report's rows from that table.
-    5. Complete the open reminder whose window holds ``completed_at``, so it is not sent.
+    5. Complete the open reminder whose window holds ``completed_at``, so it is not sent (not for
+       a correction, which is about the day of the report it replaces).
 
     ``is_import`` lets trusted callers (``seed_demo``, imports from another tracker) record
     reports completed longer ago than a client may queue them.
@@ -200,7 +201,10 @@ def report_submit(
         if value is not None
     )
     ReportDraft.objects.filter(patient=patient, instrument=definition.code).delete()
-    reminder_occurrences_complete(report=report)
+    if previous is None:
+        # A correction is about the day of the report it replaces, whose reminder that report
+        # already answered; it must not complete the reminder open now (today's, say).
+        reminder_occurrences_complete(report=report)
     logger.debug(
         "report stored id=%s instrument=%s supersedes=%s",
         report.public_id,
@@ -215,6 +219,8 @@ def draft_save(
     *, patient: User, instrument: str, answers: Mapping[str, Any], position: int
 ) -> ReportDraft:
     """Keep a questionnaire's answers so far. Answers are checked like a report's."""
+    if patient.role != Role.PATIENT:
+        raise PermissionError("Only patients keep drafts.")
     definition = _instrument(instrument)
     if answers:
         _answers_check(definition, answers)

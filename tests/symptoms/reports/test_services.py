@@ -137,6 +137,25 @@ class TestStoring:
         assert (daily.report, daily.completed_at) == (stored, NOW)
         assert ReminderOccurrence.objects.get(pk=mfis.pk).status == OccurrenceStatus.PLANNED
 
+    def test_a_correction_leaves_today_s_reminder_open(
+        self, alice: User, clock: time_machine.Traveller
+    ) -> None:
+        # Yesterday's check-in completed yesterday's reminder; correcting it today is about
+        # yesterday, so today's reminder must still go out.
+        yesterday = report_submit(
+            patient=alice,
+            instrument="daily",
+            answers=DAILY,
+            client_id=uuid.uuid4(),
+            completed_at=NOW - timedelta(days=1),
+        ).report
+        today = ReminderOccurrenceFactory(schedule__patient=alice, due_at=NOW - timedelta(hours=1))
+
+        submit(alice, answers=DAILY | {"pain": 9}, supersedes=yesterday.public_id)
+
+        today.refresh_from_db()
+        assert (today.status, today.report) == (OccurrenceStatus.PLANNED, None)
+
 
 class TestClientId:
     def test_it_returns_the_stored_report_for_a_repeated_request(self, alice: User) -> None:
@@ -404,3 +423,9 @@ class TestDrafts:
         with pytest.raises(errors.UnknownInstrument):
             draft_save(patient=alice, instrument="nope", answers={}, position=0)
         assert ReportDraft.objects.get().answers == {}
+
+
+def test_only_a_patient_keeps_a_draft(charlie: User) -> None:
+    with pytest.raises(PermissionError):
+        draft_save(patient=charlie, instrument="mfis", answers={"1": 2}, position=1)
+    assert not ReportDraft.objects.exists()
