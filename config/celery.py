@@ -7,8 +7,10 @@ not run the same sweep many times over.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 
 from config.env import env_int
@@ -52,6 +54,19 @@ app.conf.beat_schedule = {
         "options": {"expires": 24 * 60 * 60},
     },
 }
+
+
+class BeatScheduler(PersistentScheduler):
+    """Celery's file-backed scheduler that creates the folder of its file first.
+
+    The file lives in ``VAR_DIR/celery/``; on a fresh install that folder does not exist yet, and
+    the stock scheduler then exits at start-up, so no reminder would ever be sent.
+    """
+
+    def setup_schedule(self) -> None:
+        filename = self.schedule_filename  # type: ignore[attr-defined]  # untyped in celery-types
+        Path(filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()
 
 
 @app.task(name="config.ping", ignore_result=False)

@@ -163,6 +163,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
+# Creates the folder of that file on start: a fresh VAR_DIR has none (config/celery.py).
+CELERY_BEAT_SCHEDULER = "config.celery:BeatScheduler"
 # The beat schedule lives in code, in config/celery.py.
 
 # --- Auth -----------------------------------------------------------------------------------
