@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
+from config.throttling import ScopedRateThrottle
 
 View = Callable[..., HttpResponse]
 
@@ -53,7 +53,8 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
 
 def is_throttled(request: HttpRequest, scope: str) -> bool:
-    """Apply the API's rate for ``scope`` (same cache keys), so a web form is no way around it."""
+    """Apply the API's rate for ``scope`` (same cache keys), so a web form is no way around it.
+    Like the API's, it lets the request through while the cache is down."""
     throttle = ScopedRateThrottle()
     return not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope))  # type: ignore[arg-type]
 
