@@ -60,8 +60,9 @@ def is_throttled(request: HttpRequest, scope: str) -> bool:
 
 
 def request_patient(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or user.role != Role.PATIENT:
+    """The signed-in patient of a page request; anyone else gets a 403."""
+    user = request_user(request)
+    if user.role != Role.PATIENT:
         raise PermissionDenied
     return user
 

@@ -1,4 +1,5 @@
-"""What every API view shares: the one error shape, role permissions, strict input fields.
+"""What every API view shares: the one error shape, strict input fields, downloads in a chosen
+format. Role permissions are in ``accounts.access``; throttles in ``config.throttling``.
 
 Errors follow drf-standardized-errors' shape (documented in docs/api.md)::
 
