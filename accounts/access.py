@@ -12,6 +12,7 @@ from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +26,12 @@ from accounts.models import Role, User
 from config.throttling import ScopedRateThrottle
 
 View = Callable[..., HttpResponse]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as django-axes reads it (behind NUM_PROXIES trusted proxies)."""
+    return str(get_client_ip_address(request) or request.META.get("REMOTE_ADDR", ""))
+
 
 # --- Pages ------------------------------------------------------------------------------------
 

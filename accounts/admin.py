@@ -53,6 +53,12 @@ class UserAdmin(BaseUserAdmin[User]):
     add_form = UserCreationForm
     add_fieldsets = ((None, {"fields": ("email", "full_name", "role", "password")}),)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        # A role is chosen once, at creation: a patient turned clinician would keep a profile,
+        # reports and sharing links that make no sense for the new role.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "role") if obj is not None else fields
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
@@ -74,7 +80,23 @@ class PatientProfileAdmin(admin.ModelAdmin[PatientProfile]):
     list_display = ("user", "ms_type", "country", "time_zone", "language")
     list_select_related = ("user",)
     search_fields = ("user__email",)
-    raw_id_fields = ("user",)
+    readonly_fields = ("user",)
+    fields = ("user", *sorted(services.PROFILE_FIELDS))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a profile comes with its patient's account
+
+    def save_model(
+        self, request: HttpRequest, obj: PatientProfile, form: Any, change: bool
+    ) -> None:
+        """The same service, checks and audit event as the person's own edit, with the staff
+        member as the actor."""
+        staff = request.user
+        if not isinstance(staff, User):  # the admin only serves logged-in staff
+            raise PermissionDenied
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if data:
+            services.profile_update(user=obj.user, actor=staff, data=data)
 
 
 @admin.register(ResearcherProfile)

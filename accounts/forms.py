@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import SignupForm
+from allauth.account.models import EmailAddress
+from allauth.account.utils import setup_user_email
+from allauth.mfa.base.forms import AuthenticateForm as MFAAuthenticateForm
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accounts import services
 from accounts.models import (
     MSType,
     PatientProfile,
@@ -129,51 +134,53 @@ class ProfileForm(forms.Form):
         }
 
 
-class NewPasswordMixin(forms.Form):
-    """Email, name and a password typed twice, checked against the site's password rules."""
+class AccountSignUpForm(SignupForm):  # type: ignore[misc]  # allauth's forms are untyped
+    """allauth's sign-up form (email, password twice, checked against the site's password
+    rules) with a name; subclasses create the account through ``accounts.services``.
 
-    email = forms.EmailField(
-        label=_("Email"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    An address that already has an account is not refused here: allauth answers exactly as for
+    a new one and mails the owner instead (ACCOUNT_PREVENT_ENUMERATION)."""
+
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters. A few unrelated words are easy to remember."),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Type the same password again, to be sure it has no typing mistake."),
-    )
+    field_order = ["email", "full_name", "password1", "password2"]
 
-    def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Email")
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "maxlength": 254})
+        for name, label, help_text in (
+            (
+                "password1",
+                _("Password"),
+                _("At least 12 characters. A few unrelated words are easy to remember."),
+            ),
+            (
+                "password2",
+                _("Password again"),
+                _("Type the same password again, to be sure it has no typing mistake."),
+            ),
+        ):
+            if name in self.fields:
+                self.fields[name].label = label
+                self.fields[name].help_text = help_text
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("The two passwords are not the same."))
-        elif password1:
-            # An unsaved user lets the similarity rule compare the password with name and email.
-            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
-            try:
-                password_validation.validate_password(password1, user=candidate)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+    def account_create(self) -> User:
+        raise NotImplementedError
+
+    def save(self, request: HttpRequest) -> User:
+        """Create the account through the service, then record its (unconfirmed) address."""
+        user = self.account_create()
+        setup_user_email(request, user, [EmailAddress(email=user.email)])
+        return user
 
 
-class PatientSignUpForm(NewPasswordMixin, ProfileForm):
+class PatientSignUpForm(AccountSignUpForm, ProfileForm):
     field_order = [
         "email",
         "full_name",
@@ -194,8 +201,16 @@ class PatientSignUpForm(NewPasswordMixin, ProfileForm):
             # A small script may preselect the browser's zone; the select works without it.
             self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = True
 
+    def account_create(self) -> User:
+        return services.patient_sign_up(
+            email=self.cleaned_data["email"],
+            password=self.cleaned_data["password1"],
+            full_name=self.cleaned_data["full_name"],
+            profile=self.profile_data(),
+        )
 
-class ResearcherSignUpForm(NewPasswordMixin):
+
+class ResearcherSignUpForm(AccountSignUpForm):
     institution = forms.CharField(
         label=_("Institution"),
         max_length=200,
@@ -208,24 +223,27 @@ class ResearcherSignUpForm(NewPasswordMixin):
         help_text=_("Staff read this when they decide on your application."),
     )
 
+    def account_create(self) -> User:
+        return services.researcher_sign_up(
+            email=self.cleaned_data["email"],
+            password=self.cleaned_data["password1"],
+            full_name=self.cleaned_data["full_name"],
+            institution=self.cleaned_data["institution"],
+            purpose=self.cleaned_data["purpose"],
+        )
 
-class LoginForm(AuthenticationForm):
-    """Django's login form (it passes the request to authenticate(), which django-axes needs),
-    with the email wording people expect."""
 
-    error_messages = {
-        "invalid_login": _("The email or password is not correct."),
-        "inactive": _("This account is not active."),
-    }
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]  # allauth's forms are untyped
+    """allauth's sign-in form with the site's wording: a labelled email field, no placeholder.
+    It passes the request to authenticate(), which django-axes needs to count failures."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        username = self.fields["username"]
-        username.label = _("Email")
-        username.widget = forms.EmailInput(
-            attrs={"autocomplete": "email", "autofocus": True, "maxlength": 254}
-        )
-        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        login = self.fields["login"]
+        login.label = _("Email")
+        login.widget.attrs = {"autocomplete": "email", "autofocus": True, "maxlength": 254}
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""
 
 
 class NameForm(forms.Form):
@@ -273,3 +291,19 @@ class InviteForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+
+
+class SecondFactorForm(MFAAuthenticateForm):  # type: ignore[misc]  # allauth's forms are untyped
+    """allauth's second-factor step, ready for typing: focus in the field, a number keyboard on
+    phones, and a label instead of a placeholder."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = _("Code from your authenticator app, or a recovery code")
+        code.widget.attrs = {
+            "autocomplete": "one-time-code",
+            "autofocus": True,
+            "inputmode": "numeric",
+            "spellcheck": "false",
+        }

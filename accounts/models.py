@@ -403,6 +403,8 @@ class AuditAction(models.TextChoices):
     PATIENT_DATA_VIEWED = "patient_data_viewed", _("Patient data viewed")
     PATIENT_DATA_EXPORTED = "patient_data_exported", _("Patient data exported")
     ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+    PASSWORD_CHANGED = "password_changed", _("Password changed or reset")
+    SESSIONS_ENDED = "sessions_ended", _("Other sessions and API tokens ended")
     BASELINE_RESET = "baseline_reset", _("Baseline reset by a clinician")
     RELEASE_REQUESTED = "release_requested", _("Research release build requested")
     RELEASE_DOWNLOADED = "release_downloaded", _("Research release downloaded")

@@ -7,12 +7,29 @@ from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.consent_texts import CURRENT_VERSION, consent_text
 from accounts.models import ClinicianInvite, Consent, ConsentPurpose, Role, SharingLink, User
+
+
+def email_is_verified(*, user: User, email: str | None = None) -> bool:
+    """Whether the person has confirmed ``email`` (by default their sign-in address) by opening
+    the link sent to it. Addresses compare case-insensitively, as sign-in does."""
+    return bool(
+        EmailAddress.objects.filter(
+            user=user, email__iexact=email or user.email, verified=True
+        ).exists()
+    )
+
+
+def api_token_list(*, user: User) -> list[AuthToken]:
+    """The person's own API tokens that have not expired, newest first."""
+    return list(AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created"))
 
 
 def consent_history(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> QuerySet[Consent]:

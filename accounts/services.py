@@ -9,11 +9,16 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from knox.models import AuthToken
 
-from accounts import errors
+from accounts import errors, selectors
 from accounts.consent_texts import CURRENT_VERSION
 from accounts.models import (
     AuditAction,
@@ -28,6 +33,7 @@ from accounts.models import (
     SharingLink,
     User,
 )
+from accounts.second_factor import has_second_factor, needs_second_factor
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +156,69 @@ def researcher_decide(*, researcher: User, staff: User, approve: bool) -> Resear
     return profile
 
 
+# --- Sign-in, sessions and API tokens -------------------------------------------------------
+
+
+def second_factor_code_check(*, user: User, code: str) -> bool:
+    """Whether ``code`` is a current code of the person's authenticator app or one of their
+    unused recovery codes. A code that worked cannot be used again (allauth remembers it)."""
+    code = "".join(code.split())
+    for authenticator in Authenticator.objects.filter(
+        user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+    ):
+        wrapped = (
+            TOTP(authenticator)
+            if authenticator.type == Authenticator.Type.TOTP
+            else RecoveryCodes(authenticator)
+        )
+        if wrapped.validate_code(code):
+            authenticator.record_usage()
+            return True
+    return False
+
+
+def api_token_check(*, user: User, code: str | None) -> None:
+    """What the API asks of someone whose password was right, before it gives them a token:
+    a confirmed email, a second factor if their role needs one, and a code from it if they
+    have one (a token is never a way around the second factor)."""
+    if not selectors.email_is_verified(user=user):
+        raise errors.EmailNotVerified()
+    if needs_second_factor(user) and not has_second_factor(user):
+        raise errors.SecondFactorSetupRequired()
+    has_codes = Authenticator.objects.filter(
+        user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+    ).exists()
+    if not has_codes:
+        return
+    if not code:
+        raise errors.SecondFactorRequired()
+    if not second_factor_code_check(user=user, code=code):
+        raise errors.SecondFactorInvalid()
+
+
+@transaction.atomic
+def sessions_end_others(*, user: User, keep_session_key: str | None, reason: str) -> int:
+    """End every session of the person but ``keep_session_key`` and revoke all their API
+    tokens: after a password change or reset, or when they ask to sign out everywhere else.
+    Returns how many sessions and tokens ended."""
+    ended = 0
+    for user_session in UserSession.objects.filter(user=user).exclude(
+        session_key=keep_session_key or ""
+    ):
+        # A session already gone (the one a password change just replaced) is not counted.
+        ended += int(user_session.exists())
+        user_session.end()
+    tokens: int = AuthToken.objects.filter(user=user).delete()[0]
+    audit_record(
+        actor=user,
+        action=AuditAction.SESSIONS_ENDED if reason == "asked" else AuditAction.PASSWORD_CHANGED,
+        subject_patient=user if user.is_patient else None,
+        detail={"sessions": str(ended), "tokens": str(tokens), "reason": reason},
+    )
+    logger.info("sessions ended account=%s sessions=%d tokens=%d", user.public_id, ended, tokens)
+    return ended + tokens
+
+
 # --- Consent --------------------------------------------------------------------------------
 
 
@@ -263,6 +332,8 @@ def share_code_redeem(*, clinician: User, code: str) -> SharingLink:
     """Turn a patient's code into an active link. A code works once, before it expires."""
     if clinician.role != Role.CLINICIAN:
         raise errors.WrongRole()
+    if not selectors.email_is_verified(user=clinician):
+        raise errors.EmailNotVerified()
     now = timezone.now()
     share_code = (
         ShareCode.objects.select_related("patient")
@@ -326,8 +397,14 @@ def invite_create(*, clinician: User, email: str) -> ClinicianInvite:
 
 @transaction.atomic
 def invite_decide(*, invite: ClinicianInvite, patient: User, accept: bool) -> ClinicianInvite:
-    if patient.role != Role.PATIENT or invite.email.lower() != patient.email.lower():
+    """Accept or decline. Only an account whose confirmed address is the invited one may: an
+    unconfirmed account with that address could belong to anyone who typed it at sign-up."""
+    if patient.role != Role.PATIENT:
         raise errors.WrongRole()
+    if invite.email.lower() != patient.email.lower():
+        raise errors.InviteEmailMismatch()
+    if not selectors.email_is_verified(user=patient, email=invite.email):
+        raise errors.EmailNotVerified()
     now = timezone.now()
     new_status = ClinicianInvite.Status.ACCEPTED if accept else ClinicianInvite.Status.DECLINED
     claimed = (

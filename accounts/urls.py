@@ -8,11 +8,12 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("signup/", views.signup, name="signup"),
-    path("signup/researcher/", views.researcher_signup, name="researcher_signup"),
+    path("signup/", views.SignUpView.as_view(), name="signup"),
+    path("signup/researcher/", views.ResearcherSignUpView.as_view(), name="researcher_signup"),
     path("login/", views.AccountLoginView.as_view(), name="login"),
     path("logout/", views.AccountLogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/sessions/", views.SessionsView.as_view(), name="sessions"),
     path("consent/", views.consent, name="consent"),
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/code/", views.share_code_create, name="share_code_create"),

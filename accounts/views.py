@@ -9,14 +9,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from allauth.account import views as allauth_views
+from allauth.usersessions.views import ListUserSessionsView
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -26,10 +27,6 @@ from django.views.decorators.http import require_POST
 from accounts import errors, forms, selectors, services
 from accounts.access import View, is_throttled, request_user, role_required
 from accounts.models import ConsentPurpose, Role
-
-# Sign-up logs the new person in directly; django-axes only guards password checks.
-SIGN_UP_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 # --- Home, sign-up, login -------------------------------------------------------------------
 
@@ -53,74 +50,56 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, f"accounts/home_{user.role}.html", context)
 
 
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("accounts:home")
-    if request.method != "POST":
-        form = forms.PatientSignUpForm()
-    else:
-        form = forms.PatientSignUpForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.patient_sign_up(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password1"],
-                    full_name=form.cleaned_data["full_name"],
-                    profile=form.profile_data(),
-                )
-            except errors.EmailTaken as error:
-                form.add_error("email", str(error.message))
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                login(request, user, backend=SIGN_UP_BACKEND)
-                messages.success(request, _("Welcome. Your account is ready."))
-                return redirect("accounts:home")
-    return render(request, "accounts/signup.html", {"form": form})
+class SignUpView(allauth_views.SignupView):  # type: ignore[misc]  # allauth is untyped
+    """Sign-up for people with MS (allauth's flow: the account is made, a confirmation link is
+    mailed, and the answer is the same whether or not the address already had an account)."""
+
+    template_name = "accounts/signup.html"
 
 
-def researcher_signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("accounts:home")
-    if request.method != "POST":
-        form = forms.ResearcherSignUpForm()
-    else:
-        form = forms.ResearcherSignUpForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.researcher_sign_up(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password1"],
-                    full_name=form.cleaned_data["full_name"],
-                    institution=form.cleaned_data["institution"],
-                    purpose=form.cleaned_data["purpose"],
-                )
-            except errors.EmailTaken as error:
-                form.add_error("email", str(error.message))
-            else:
-                # Logged in, but with nothing to see until staff approve the application.
-                login(request, user, backend=SIGN_UP_BACKEND)
-                messages.success(
-                    request, _("Thank you. Your application is waiting for approval by staff.")
-                )
-                return redirect("accounts:home")
-    return render(request, "accounts/researcher_signup.html", {"form": form})
+class ResearcherSignUpView(allauth_views.SignupView):  # type: ignore[misc]
+    """Sign-up for researchers: after confirming their address they wait for staff approval."""
+
+    template_name = "accounts/researcher_signup.html"
+
+    def get_form_class(self) -> type[forms.ResearcherSignUpForm]:
+        return forms.ResearcherSignUpForm
 
 
-class AccountLoginView(LoginView):
-    """Django's login view: its form calls authenticate() with the request, as django-axes
-    requires to count failed attempts per email and address."""
+class AccountLoginView(allauth_views.LoginView):  # type: ignore[misc]
+    """allauth's sign-in (email and password, then the second factor if the person has one;
+    or a passkey alone). django-axes counts failures through authenticate()."""
 
     template_name = "accounts/login.html"
-    authentication_form = forms.LoginForm
-    redirect_authenticated_user = True
 
 
-class AccountLogoutView(LogoutView):
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, _("You are logged out."))
-        return response
+class AccountLogoutView(allauth_views.LogoutView):  # type: ignore[misc]
+    pass
+
+
+class SessionsView(ListUserSessionsView):  # type: ignore[misc]
+    """The person's own sessions and API tokens, with "sign out everywhere else", which ends
+    the other sessions and revokes every token."""
+
+    template_name = "accounts/sessions.html"
+    success_url = reverse_lazy("accounts:sessions")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["tokens"] = selectors.api_token_list(user=request_user(self.request))
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.sessions_end_others(
+            user=request_user(self.request),
+            keep_session_key=self.request.session.session_key,
+            reason="asked",
+        )
+        messages.success(
+            self.request,
+            _("You are now signed out everywhere else, and your API tokens are ended."),
+        )
+        return redirect(self.success_url)
 
 
 # --- Profile and consent --------------------------------------------------------------------

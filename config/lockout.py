@@ -24,3 +24,18 @@ def lockout_response(
             status=LockedOut.status_code,
         )
     return render(request, "accounts/locked_out.html", status=403)
+
+
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The email that django-axes counts failures for: trimmed and lower-cased, the same way
+    sign-in matches it, so ``Alice@X`` and ``alice@x`` share one count on every path.
+
+    The login page (allauth) passes ``email``; the API token endpoint and the admin pass
+    ``username``. Without credentials (axes asking about a request) the posted form is read.
+    """
+    source: Any = credentials or {}
+    value = source.get("email") or source.get("username") or source.get("login")
+    if not value:
+        posted = request.POST
+        value = posted.get("login") or posted.get("username") or posted.get("email")
+    return str(value or "").strip().lower()

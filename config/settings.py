@@ -56,6 +56,11 @@ INSTALLED_APPS = [
     "django_countries",
     "axes",
     "csp",
+    # Accounts: sign-up, verified email, password reset, second factors, passkeys, sessions.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "accounts",
     "symptoms",
 ]
@@ -67,8 +72,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # allauth.usersessions' tracking of where people are signed in, written every 5 minutes.
+    "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Clinicians, researchers and staff: 12 hours after sign-in the session ends, and until a
+    # second factor is set up only the set-up pages open (docs/accounts.md).
+    "accounts.middleware.SessionAgeMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -172,7 +184,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out email and address pair is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Email and password for every path (pages, API token, admin); passkeys through allauth.mfa.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -196,12 +209,53 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Wiring only: accounts names no app built on it.
 ROLE_HOME_VIEWS = {"patient": "symptoms.reports.views.home"}
 
-# Brute-force protection (django-axes): 5 failures for one email from one address lock that
-# pair for 15 minutes, which keeps a person from being locked out by a stranger elsewhere.
+# --- Accounts (django-allauth) ---------------------------------------------------------------
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.PatientSignUpForm", "login": "accounts.forms.LoginForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Nobody signs in, accepts an invitation or redeems a code before their address is confirmed.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner opening the link confirms nothing
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", default=3, minimum=1)
+# Sign-up and password reset answer, and mail, the same whether or not an account exists.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# A password change keeps this session and ends every other one (and revokes API tokens).
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False  # the 30-minute idle timeout below always applies
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+# Sign-in, reset and verification mails per address are limited by allauth; wrong passwords are
+# counted by django-axes below, on every path alike.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
+
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MS Symptom Tracker")
+# WebAuthn needs HTTPS; runserver on http://localhost is allowed while DEBUG is on.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Roles that must set up a second factor before they can see anything else.
+SECOND_FACTOR_REQUIRED_ROLES = ("clinician", "researcher", "staff")
+# Clinicians, researchers and staff sign in again after this long, however active they were.
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", default=12, minimum=1)
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Brute-force protection (django-axes): 5 failures for one email (lower-cased: every spelling
+# counts together) from one address lock that pair for 15 minutes, on every sign-in path (the
+# login page, the API token, the admin). Pairs keep a stranger elsewhere from locking a person
+# out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "config.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_VERBOSE = False
@@ -310,7 +364,7 @@ REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, m
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
-        "knox.auth.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

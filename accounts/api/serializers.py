@@ -128,6 +128,15 @@ class InviteOut(serializers.Serializer[ClinicianInvite]):
 class TokenIn(serializers.Serializer[Any]):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=(
+            "For anyone with a second factor: the current 6-digit code of their authenticator "
+            "app, or one of their recovery codes (each works once)."
+        ),
+    )
 
 
 class TokenOut(serializers.Serializer[Any]):

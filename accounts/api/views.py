@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -16,16 +17,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import errors, selectors, services
 from accounts.access import IsClinician, IsPatient, IsPatientOrClinician, api_user
 from accounts.api import serializers as s
 from accounts.models import ClinicianInvite, ConsentPurpose, SharingLink
 
 
 @extend_validation_errors(["invalid_credentials"], field_name="non_field_errors", methods=["post"])
+@extend_validation_errors(
+    ["second_factor_required", "second_factor_invalid"], field_name="code", methods=["post"]
+)
 @extend_validation_errors(["no_token"], field_name="non_field_errors", methods=["delete"])
 class TokenView(APIView):
-    """Exchange email and password for an API token, or revoke the token in use."""
+    """Exchange email and password (and a code from the second factor, for anyone who has one)
+    for an API token, or revoke the token in use. The email must be confirmed, and clinicians,
+    researchers and staff must have set up a second factor on the website first."""
 
     permission_classes = (AllowAny,)
     throttle_scope = "auth"
@@ -51,6 +57,16 @@ class TokenView(APIView):
                 {"non_field_errors": ["Email or password is not correct."]},
                 code="invalid_credentials",
             )
+        try:
+            services.api_token_check(user=user, code=data.validated_data.get("code"))
+        except (errors.SecondFactorRequired, errors.SecondFactorInvalid):
+            # A wrong code counts as a failed sign-in, so guessing codes meets the lockout.
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": data.validated_data["email"]},
+                request=request._request,
+            )
+            raise
         instance, token = AuthToken.objects.create(user=user)
         return Response(s.TokenOut({"token": token, "expiry": instance.expiry}).data)
 

@@ -288,7 +288,7 @@ class TestInvites:
     def test_only_the_addressee_can_accept(self, bob: User, charlie: User) -> None:
         invite = services.invite_create(clinician=charlie, email="alice@example.org")
 
-        with pytest.raises(errors.WrongRole):
+        with pytest.raises(errors.InviteEmailMismatch):
             services.invite_decide(invite=invite, patient=bob, accept=True)
 
     @pytest.mark.parametrize("decided", [False, True])

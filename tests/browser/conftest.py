@@ -27,7 +27,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
-from tests.accounts.factories import PatientFactory
+from tests.accounts.factories import PatientFactory, current_totp_code
 from tests.browser.support import press, press_and_wait_for_page, wait_for_focus
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -148,11 +148,16 @@ def log_in_by_keyboard(driver: WebDriver, login_url: str, email: str, password: 
     """Open the login page and log in as a keyboard user would: the email field has focus on
     arrival, type the email, Tab, type the password, Enter."""
     driver.get(login_url)
-    wait_for_focus(driver, "input[name=username]")
+    wait_for_focus(driver, "input[name=login]")
     press(driver, email, Keys.TAB)
     wait_for_focus(driver, "input[name=password]")
     press(driver, password)
     press_and_wait_for_page(driver, Keys.ENTER)
+    if "/2fa/authenticate/" in driver.current_url:
+        # A clinician, researcher or staff member: the code from their authenticator app.
+        wait_for_focus(driver, "input[name=code]")
+        press(driver, current_totp_code())
+        press_and_wait_for_page(driver, Keys.ENTER)
 
 
 @pytest.fixture

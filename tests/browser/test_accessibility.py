@@ -126,7 +126,7 @@ def test_wrong_password_by_keyboard_focuses_an_accessible_error_summary(
     browser: WebDriver, url_for: Callable[..., str], patient: User
 ) -> None:
     browser.get(url_for("accounts:login"))
-    wait_for_focus(browser, "input[name=username]")
+    wait_for_focus(browser, "input[name=login]")
     press(browser, patient.email, Keys.TAB, "not the password")
     press_and_wait_for_page(browser, Keys.ENTER)
 

@@ -1,0 +1,33 @@
+"""The API's token authentication: knox's, refusing the tokens of a clinician, researcher or
+staff member who has no second factor yet (a token is never a way around it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import exceptions, status
+
+from accounts import errors
+from accounts.second_factor import has_second_factor, needs_second_factor
+
+
+class SecondFactorSetupRequired(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "second_factor_setup_required"
+    default_detail = errors.SecondFactorSetupRequired.message
+
+
+class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # knox is untyped
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
+        user, auth_token = super().authenticate_credentials(token)
+        if needs_second_factor(user) and not has_second_factor(user):
+            raise SecondFactorSetupRequired()
+        return user, auth_token
+
+
+class TokenScheme(KnoxTokenScheme):  # type: ignore[no-untyped-call]  # drf-spectacular
+    """The OpenAPI schema describes it as knox's token, which it is."""
+
+    target_class = "accounts.authentication.TokenAuthentication"
