@@ -9,9 +9,10 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -154,6 +155,20 @@ def researcher_decide(*, researcher: User, staff: User, approve: bool) -> Resear
         detail={"researcher": str(researcher.public_id)},
     )
     return profile
+
+
+def email_confirm(*, user: User) -> None:
+    """Mark the person's sign-in address as confirmed (demo accounts; staff vouching for it)."""
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
+def totp_ensure(*, user: User) -> None:
+    """Give the person an authenticator-app second factor with a new random secret, unless
+    they have one (demo accounts: `manage.py demo_code` shows its current code)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
 
 
 # --- Sign-in, sessions and API tokens -------------------------------------------------------

@@ -240,6 +240,7 @@ MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MS Symptom Tracker")
+MFA_TOTP_PERIOD = 30  # seconds; what authenticator apps expect
 # WebAuthn needs HTTPS; runserver on http://localhost is allowed while DEBUG is on.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Roles that must set up a second factor before they can see anything else.

@@ -67,6 +67,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo accounts ready (password {DEMO_PASSWORD!r}): "
                 + ", ".join(email for email, _, _ in DEMO_ACCOUNTS)
+                + ". For the second factor of the others: manage.py demo_code EMAIL"
             )
         )
 
@@ -77,4 +78,8 @@ class Command(BaseCommand):
             user = User.objects.create_user(
                 email=email, password=DEMO_PASSWORD, role=role, full_name=full_name, **extra
             )
+        services.email_confirm(user=user)
+        if role != Role.PATIENT:
+            # The roles that must have a second factor; `manage.py demo_code` shows its code.
+            services.totp_ensure(user=user)
         return user
