@@ -6,7 +6,7 @@ PORT ?= 8000
 # make run is a development server: DEBUG on unless the caller says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint typecheck schema clean services-check
+.PHONY: run code test lint typecheck schema clean services-check
 
 $(VENV)/.installed-local: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.installed-local
 	$(RUN_ENV) $(BIN)/python manage.py createcachetable
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
+
+## Print the current second-factor code of a demo account: make code EMAIL=clinician@demo.example
+code: $(VENV)/.installed-local
+	$(RUN_ENV) $(BIN)/python manage.py demo_code "$(EMAIL)"
 
 ## Run the whole test suite (SQLite by default; PostgreSQL and Redis with DATABASE_URL, REDIS_URL).
 test: $(VENV)/.installed-dev

@@ -10,6 +10,7 @@ from allauth.account.forms import SignupForm
 from allauth.account.models import EmailAddress
 from allauth.account.utils import setup_user_email
 from allauth.mfa.base.forms import AuthenticateForm as MFAAuthenticateForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
@@ -307,3 +308,20 @@ class SecondFactorForm(MFAAuthenticateForm):  # type: ignore[misc]  # allauth's 
             "inputmode": "numeric",
             "spellcheck": "false",
         }
+
+
+class PasskeyAddForm(AddWebAuthnForm):  # type: ignore[misc]  # allauth's forms are untyped
+    """allauth's "add a security key" form, offering a passkey first: a key that signs in on
+    its own (fingerprint, face or screen lock) is the easiest sign-in with unsteady hands."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name of this key, for example My phone")
+        self.fields["name"].widget.attrs.pop("placeholder", None)
+        if "passwordless" in self.fields:
+            passwordless = self.fields["passwordless"]
+            passwordless.label = _("Use it to log in without email or password (a passkey)")
+            passwordless.help_text = _(
+                "Your phone or computer will ask for your fingerprint, face, PIN or screen lock."
+            )
+            passwordless.initial = True

@@ -247,6 +247,17 @@ class ConsentQuerySet(models.QuerySet["Consent"]):
             granted_at__lte=moment,
         )
 
+    def counted_in_research_at(self, moment: datetime) -> ConsentQuerySet:
+        """The research population at ``moment``: patients with an active account, research
+        consent in force, and a confirmed email (an unconfirmed account could be anyone's)."""
+        return self.active_at(moment).filter(
+            purpose=ConsentPurpose.RESEARCH,
+            user__role=Role.PATIENT,
+            user__is_active=True,
+            user__emailaddress__verified=True,
+            user__emailaddress__primary=True,
+        )
+
 
 class Consent(models.Model):
     """One grant of consent for a purpose; withdrawal closes it. Rows are never deleted.

@@ -236,7 +236,10 @@ ACCOUNT_RATE_LIMITS = {"login_failed": False}
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
 
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
-MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
+MFA_FORMS = {
+    "authenticate": "accounts.forms.SecondFactorForm",
+    "add_webauthn": "accounts.forms.PasskeyAddForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "MS Symptom Tracker")

@@ -22,7 +22,7 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditAction, Consent, ConsentPurpose, PatientProfile, Role, User
+from accounts.models import AuditAction, Consent, PatientProfile, User
 from symptoms.models import PrivacyBudgetYear, Release, ReleaseCell, ReleaseStatus, ReportScore
 from symptoms.research import disclosure
 from symptoms.research.errors import (
@@ -121,15 +121,7 @@ def _person_period_values(
 ) -> list[disclosure.PersonValue]:
     """One value per person, scale and quarter: the mean of that person's scores in it, for
     people with research consent active at ``at`` only."""
-    consenting = (
-        Consent.objects.active_at(at)
-        .filter(
-            purpose=ConsentPurpose.RESEARCH,
-            user__role=Role.PATIENT,
-            user__is_active=True,
-        )
-        .values("user_id")
-    )
+    consenting = Consent.objects.counted_in_research_at(at).values("user_id")
     first_day, _ = quarter_bounds(periods[0])
     _, last_day = quarter_bounds(periods[-1])
     which = Q()

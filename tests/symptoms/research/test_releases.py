@@ -63,6 +63,16 @@ def test_it_counts_only_people_with_active_research_consent() -> None:
     assert release.cell_count == ReleaseCell.objects.filter(release=release).count()
 
 
+def test_it_leaves_out_consenting_accounts_whose_email_is_not_confirmed() -> None:
+    people = consenting_patients(12)
+    unconfirmed = PatientFactory(email_verified=False)
+    account_services.consent_set(user=unconfirmed, granted=True)
+    for person in [*people, unconfirmed]:
+        report(person, on=ON)
+
+    assert overall(build()).n == 12
+
+
 def test_it_drops_a_person_who_withdrew_consent_from_the_next_release() -> None:
     people = consenting_patients(13)
     for person in people:
