@@ -16,7 +16,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
 
 from accounts.models import User
-from tests.browser.conftest import PATIENT_PASSWORD
+from tests.accounts.factories import ClinicianFactory, current_totp_code
+from tests.browser.conftest import PATIENT_PASSWORD, log_in_by_keyboard
 from tests.browser.support import (
     WAIT_SECONDS,
     assert_no_axe_violations,
@@ -126,4 +127,49 @@ def test_a_reset_request_by_keyboard_shows_the_same_answer_for_anyone(
     press(browser, "nobody@example.org")
     press_and_wait_for_page(browser, Keys.ENTER)
     wait_for_url(browser, "/password/reset/done/")
+    assert_no_axe_violations(browser)
+
+
+def test_a_clinician_without_a_second_factor_sets_one_up_by_keyboard(
+    browser: WebDriver, url_for: Callable[..., str], transactional_db: Any
+) -> None:
+    clinician = ClinicianFactory(
+        email="newdoc@example.org", password=PATIENT_PASSWORD, second_factor=False
+    )
+    log_in_by_keyboard(browser, url_for("accounts:login"), clinician.email, PATIENT_PASSWORD)
+    # Every page leads to the second-factor page until one is set up.
+    browser.get(url_for("symptoms:clinic_patients"))
+    wait_for_url(browser, "/accounts/2fa/")
+    assert_no_axe_violations(browser)
+    browser.get(url_for("mfa_activate_totp"))
+    wait_for_url(browser, "/reauthenticate/")
+    assert_no_axe_violations(browser)
+    tab_to(browser, "input[name=password]")
+    press(browser, PATIENT_PASSWORD)
+    press_and_wait_for_page(browser, Keys.ENTER)
+    wait_for_url(browser, "/2fa/totp/activate/")
+    assert_no_axe_violations(browser)
+    secret = browser.find_element(By.ID, "authenticator_secret").get_attribute("value")
+    tab_to(browser, "input[name=code]")
+    press(browser, current_totp_code(str(secret)))
+    press_and_wait_for_page(browser, Keys.ENTER)
+    assert Authenticator.objects.filter(user=clinician, type=Authenticator.Type.TOTP).exists()
+    browser.get(url_for("symptoms:clinic_patients"))
+    assert browser.current_url == url_for("symptoms:clinic_patients")
+
+
+def test_the_second_factor_step_has_no_axe_violations_and_its_errors_come_first(
+    browser: WebDriver, url_for: Callable[..., str], transactional_db: Any
+) -> None:
+    clinician = ClinicianFactory(email="doc@example.org", password=PATIENT_PASSWORD)
+    browser.get(url_for("accounts:login"))
+    wait_for_focus(browser, "input[name=login]")
+    press(browser, clinician.email, Keys.TAB, PATIENT_PASSWORD)
+    press_and_wait_for_page(browser, Keys.ENTER)
+    wait_for_focus(browser, "input[name=code]")
+    assert_no_axe_violations(browser)
+    press(browser, "000000")
+    press_and_wait_for_page(browser, Keys.ENTER)
+    summary = wait_for_focus(browser, ".error-summary")
+    assert "code" in summary.text.lower()
     assert_no_axe_violations(browser)
