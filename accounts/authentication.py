@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 
 from accounts import errors
 from accounts.second_factor import has_second_factor, needs_second_factor
+from accounts.services import api_token_use_record
 
 
 class SecondFactorSetupRequired(exceptions.APIException):
@@ -20,6 +21,17 @@ class SecondFactorSetupRequired(exceptions.APIException):
 
 
 class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # knox is untyped
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        result: tuple[Any, Any] | None = super().authenticate(request)
+        if result is not None:
+            user, auth_token = result
+            api_token_use_record(
+                user=user,
+                token_key=auth_token.token_key,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return result
+
     def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
         user, auth_token = super().authenticate_credentials(token)
         if needs_second_factor(user) and not has_second_factor(user):

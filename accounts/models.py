@@ -463,3 +463,16 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are never deleted.")
+
+
+class ApiTokenUse(models.Model):
+    """When an API token was last used, and by which client: shown on the person's sessions
+    page (django-rest-knox keeps neither). Written at most every few minutes per token."""
+
+    token_key = models.CharField(max_length=25, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    last_used_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"Token {self.token_key} last used {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,15 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from accounts.consent_texts import CURRENT_VERSION, consent_text
-from accounts.models import ClinicianInvite, Consent, ConsentPurpose, Role, SharingLink, User
+from accounts.models import (
+    ApiTokenUse,
+    ClinicianInvite,
+    Consent,
+    ConsentPurpose,
+    Role,
+    SharingLink,
+    User,
+)
 
 
 def email_is_verified(*, user: User, email: str | None = None) -> bool:
@@ -28,8 +36,20 @@ def email_is_verified(*, user: User, email: str | None = None) -> bool:
 
 
 def api_token_list(*, user: User) -> list[AuthToken]:
-    """The person's own API tokens that have not expired, newest first."""
-    return list(AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created"))
+    """The person's own API tokens that have not expired, newest first, each with
+    ``last_used_at`` and ``user_agent`` (None and "" if never used). Two queries."""
+    tokens = list(
+        AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
+    )
+    uses = {
+        use.token_key: use
+        for use in ApiTokenUse.objects.filter(token_key__in=[t.token_key for t in tokens])
+    }
+    for token in tokens:
+        use = uses.get(token.token_key)
+        token.last_used_at = use.last_used_at if use else None
+        token.user_agent = use.user_agent if use else ""
+    return tokens
 
 
 def consent_history(*, user: User, purpose: str = ConsentPurpose.RESEARCH) -> QuerySet[Consent]:

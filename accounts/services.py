@@ -15,6 +15,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
@@ -22,6 +23,7 @@ from knox.models import AuthToken
 from accounts import errors, selectors
 from accounts.consent_texts import CURRENT_VERSION
 from accounts.models import (
+    ApiTokenUse,
     AuditAction,
     AuditEvent,
     ClinicianInvite,
@@ -211,6 +213,24 @@ def api_token_check(*, user: User, code: str | None) -> None:
         raise errors.SecondFactorInvalid()
 
 
+# "Last used" on the sessions page is at most this stale; between writes the cache remembers.
+TOKEN_USE_EVERY_SECONDS = 300
+
+
+def api_token_use_record(*, user: User, token_key: str, user_agent: str) -> None:
+    """Note that a token was used, at most once per TOKEN_USE_EVERY_SECONDS: the cache says
+    whether it was noted lately (if the cache is down, it is noted every time)."""
+    try:
+        if not cache.add(f"api-token-used:{token_key}", 1, TOKEN_USE_EVERY_SECONDS):
+            return
+    except Exception:
+        logger.warning("token use: cache unavailable, writing anyway")
+    ApiTokenUse.objects.update_or_create(
+        token_key=token_key,
+        defaults={"user": user, "last_used_at": timezone.now(), "user_agent": user_agent[:200]},
+    )
+
+
 @transaction.atomic
 def sessions_end_others(*, user: User, keep_session_key: str | None, reason: str) -> int:
     """End every session of the person but ``keep_session_key`` and revoke all their API
@@ -224,6 +244,7 @@ def sessions_end_others(*, user: User, keep_session_key: str | None, reason: str
         ended += int(user_session.exists())
         user_session.end()
     tokens: int = AuthToken.objects.filter(user=user).delete()[0]
+    ApiTokenUse.objects.filter(user=user).delete()
     audit_record(
         actor=user,
         action=AuditAction.SESSIONS_ENDED if reason == "asked" else AuditAction.PASSWORD_CHANGED,

@@ -21,7 +21,15 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import errors, services
-from accounts.models import AuditAction, AuditEvent, ClinicianInvite, Role, SharingLink, User
+from accounts.models import (
+    ApiTokenUse,
+    AuditAction,
+    AuditEvent,
+    ClinicianInvite,
+    Role,
+    SharingLink,
+    User,
+)
 from tests.accounts.factories import (
     ClinicianFactory,
     PatientFactory,
@@ -462,3 +470,28 @@ def test_a_role_cannot_be_changed_after_creation(client: Client, alice: User, sa
     url = reverse("admin:accounts_user_change", args=[alice.pk])
     html = client.get(url).content.decode()
     assert 'name="role"' not in html
+
+
+def test_the_sessions_page_says_when_and_by_what_each_token_was_last_used(
+    client: Client, alice: User
+) -> None:
+    used, unused = token_for(alice), token_for(alice)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        api = api_with(used)
+        api.get("/api/v1/me/", HTTP_USER_AGENT="SymptomApp/2.1 (Android)")
+        clock.shift(timedelta(minutes=2))
+        api.get("/api/v1/me/", HTTP_USER_AGENT="SymptomApp/2.1 (Android)")
+        first = ApiTokenUse.objects.get(user=alice).last_used_at
+        clock.shift(timedelta(minutes=6))
+        api.get("/api/v1/me/", HTTP_USER_AGENT="SymptomApp/2.2 (Android)")
+        later = ApiTokenUse.objects.get(user=alice)
+        client.force_login(alice)
+        html = client.get(reverse("accounts:sessions")).content.decode()
+
+    # Written at most every 5 minutes: the second call within 2 minutes wrote nothing.
+    assert first == start
+    assert later.last_used_at == start + timedelta(minutes=8)
+    assert "SymptomApp/2.2 (Android)" in html
+    assert "Not used yet" in html
+    assert unused[:8] in html
