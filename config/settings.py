@@ -228,7 +228,7 @@ ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False  # the 30-minute idle timeout below always applies
-ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "MS Symptom Tracker: "
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
 # Sign-in, reset and verification mails per address are limited by allauth; wrong passwords are
 # counted by django-axes below, on every path alike.
