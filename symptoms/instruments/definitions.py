@@ -22,6 +22,7 @@ from symptoms.instruments.scoring import (
     Item,
     LookupRow,
     Mcid,
+    Mdc,
     Missing,
     Option,
     Scale,
@@ -94,6 +95,7 @@ def _scale(where: str, data: dict[str, Any], items: dict[str, Item], domain: str
         prorate_rounding=data.get("prorate_rounding", "none"),
         cutoffs=tuple(Cutoff(**cutoff) for cutoff in data.get("cutoffs", [])),
         mcid=Mcid(**data["mcid"]) if data.get("mcid") else None,
+        mdc=Mdc(**data["mdc"]) if data.get("mdc") else None,
         is_primary=key == "total",
         domain=data.get("domain", domain),
     )
@@ -163,6 +165,7 @@ def _instrument(path: Path, data: dict[str, Any]) -> Instrument:
     for scale in scales:
         cited = [cutoff.source for cutoff in scale.cutoffs]
         cited += [scale.mcid.source] if scale.mcid else []
+        cited += [scale.mdc.source] if scale.mdc else []
         for source_id in cited:
             _require(source_id in source_ids, where, f"scale {scale.key} cites {source_id!r}")
     _require(

@@ -125,6 +125,17 @@ class Mcid:
 
 
 @dataclass(frozen=True)
+class Mdc:
+    """The minimal detectable change: the smallest change in one person's score that exceeds
+    measurement error (a published test-retest value), on the scale's reported metric. Used to
+    judge a scale that has no MCID (``symptoms.trends.change``)."""
+
+    value: float
+    source: str  # a Source id
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class LookupRow:
     raw: int
     score: float
@@ -154,6 +165,7 @@ class Scale:
     prorate_rounding: Literal["up", "nearest", "none"] = "none"
     cutoffs: tuple[Cutoff, ...] = ()
     mcid: Mcid | None = None
+    mdc: Mdc | None = None
     is_primary: bool = False  # the instrument's main score ("total")
     domain: str = ""  # the symptom domain this scale measures (the daily check-in has five)
 

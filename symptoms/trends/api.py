@@ -79,10 +79,23 @@ class FlagOut(serializers.Serializer[Any]):
         help_text="confirmed_worsening, unconfirmed_worsening, confirmed_improvement or "
         "meaningful_improvement"
     )
-    raises_flag = serializers.BooleanField(help_text="True for confirmed worsening only.")
+    raises_flag = serializers.BooleanField(
+        help_text="True for a confirmed worsening past a published MCID only."
+    )
+    raises_exploratory_flag = serializers.BooleanField(
+        help_text="True for a confirmed reliable worsening on a scale without a published "
+        "threshold (method mdc or reliable_change)."
+    )
+    method = serializers.CharField(
+        help_text="How the threshold was found: mcid (published minimal clinically important "
+        "difference), mdc (published minimal detectable change) or reliable_change (the "
+        "person's own variability)."
+    )
     change = serializers.FloatField()
     threshold = serializers.FloatField()
-    source = serializers.CharField(help_text="The citation of the threshold (the scale's MCID).")  # type: ignore[assignment]
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="The citation of the threshold (the MCID's, the MDC's or the method's)."
+    )
     source_url = serializers.CharField()
     first_crossed_on = serializers.DateField(allow_null=True)
     confirmed_on = serializers.DateField(allow_null=True)
@@ -105,6 +118,7 @@ class ScaleTrendOut(serializers.Serializer[Any]):
     threshold = serializers.FloatField(allow_null=True)
     source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     status = serializers.CharField(allow_null=True)
+    method = serializers.CharField(allow_null=True, help_text="As in flags; null: no threshold.")
 
 
 class TrendsOut(serializers.Serializer[Any]):
@@ -148,6 +162,7 @@ def _scale_dict(trend: ScaleTrend, since: date | None, until: date | None) -> di
         "threshold": a.threshold,
         "source": source.citation if source else None,
         "status": str(a.kind) if a.kind else None,
+        "method": str(a.method) if a.method else None,
     }
 
 
@@ -161,6 +176,8 @@ def _flags(trends: PatientTrends) -> list[dict[str, Any]]:
                 "scale": trend.scale.key,
                 "kind": str(a.kind),
                 "raises_flag": a.raises_flag,
+                "raises_exploratory_flag": a.raises_exploratory_flag,
+                "method": str(a.method),
                 "change": _round(a.change, trend.scale.decimals),
                 "threshold": a.threshold,
                 "source": source.citation if source else "",

@@ -17,10 +17,22 @@ How a series is assessed (``assess``):
    for ``"first"``; 28 days or more after it for the 4-week mean). ``latest`` is the last
    follow-up point and ``change = latest - baseline``, signed, in scale units, unrounded. With no
    follow-up point there is no latest, no change and no kind.
-4. Threshold: the MCID in scale units. An ``is_relative`` MCID is a fraction of ``|baseline|``
-   (0.3 means 30% of the baseline); with a baseline of 0 it has no meaning, so that case, like a
-   scale without an MCID, gets no threshold, no source and no kind (baseline, latest and change
-   are still reported).
+4. Threshold and ``method`` (how the threshold was found), first that applies:
+
+   - ``mcid``: the scale's published minimal clinically important difference, in scale units. An
+     ``is_relative`` MCID is a fraction of ``|baseline|`` (0.3 means 30% of the baseline); with a
+     baseline of 0 it has no meaning, so that case gets no threshold, no source and no kind
+     (baseline, latest and change are still reported).
+   - ``mdc``: no MCID, but a published minimal detectable change (test-retest measurement error
+     of one person's score), cited in the instrument file.
+   - ``reliable_change``: neither; the person's own variability decides (see "Reliable change"
+     below). With fewer than ``MIN_MOVING_RANGES + 1`` points from the baseline on there is no
+     threshold and no kind: too few reports to know the person's variability.
+
+   A change past an ``mdc`` or ``reliable_change`` threshold is *reliable* (larger than the
+   measurement noise), not shown to be clinically meaningful: it is labelled "reliable change,
+   no published threshold" and its flag is exploratory (``raises_exploratory_flag``), kept apart
+   from a confirmed meaningful worsening (``raises_flag``).
 5. A point is *past the threshold* in the worsening direction when ``value - baseline`` (for
    ``higher_is_worse``) or ``baseline - value`` (for ``higher_is_better``) is at least the
    threshold; improvement is the mirror image. Exactly at the threshold counts (``>=``, with a
@@ -43,6 +55,33 @@ How a series is assessed (``assess``):
 
    Because the kind is read at ``latest``, recovery clears a flag: a confirmed worsening whose
    latest point is back within the threshold is ``stable`` (or an improvement).
+9. ``last_episode``: the most recent episode, ongoing or over, with its direction, first and
+   confirmation dates and ``returned_on``, the date of the first later point back within the
+   threshold (None while it lasts). So a flag carries its time and what happened since; assess
+   a series cut at a past date to get the status as of that date.
+
+Reliable change (the person-level method, ``reliable_threshold``)
+-----------------------------------------------------------------
+For a scale without a published threshold the question is whether the change is larger than
+this person's own week-to-week (or report-to-report) noise. We use the reliable change index of
+Jacobson and Truax (1991), with the person's own variability in place of a test-retest standard
+error:
+
+- sigma, one point's noise, is estimated from the *median moving range* of the series (the
+  absolute differences between consecutive points, from the baseline on, up to ``latest``):
+  ``sigma = median(|x[i] - x[i-1]|) / 0.954``, the individuals (XmR) control chart's robust
+  estimate (Wheeler 1993). Differences between neighbours are not inflated by a slow drift, and
+  the median is not moved by one step or one spike, unlike the series' standard deviation.
+- The baseline is a mean of ``n`` points and ``latest`` one point, so their difference has a
+  standard error of ``sigma * sqrt(1 + 1/n)``; the change is reliable at 95% when it is at
+  least ``1.96`` times that (RCI >= 1.96).
+- The threshold is never below ``RELIABLE_FLOOR`` (one step of the response scale, 1 point):
+  someone who answers the same every week has no measurable noise, and a change smaller than
+  one answer step is not a change anyone reported.
+- At least ``MIN_MOVING_RANGES`` differences are needed to estimate the noise.
+
+Worked examples are the tests in ``tests/symptoms/trends/test_change.py`` (a stable series, a
+slow drift, a step and a single spike) and ``docs/trends.md``.
 
 The API's ``flags`` list holds every assessment with a kind other than ``stable`` (``Flag``,
 ``flag_of``); ``raises_flag`` marks the ones that need the clinician's attention.
@@ -50,13 +89,16 @@ The API's ``flags`` list holds every assessment with a kind other than ``stable`
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
-from symptoms.instruments.scoring import Direction, Mcid
+from symptoms.instruments.scoring import Direction, Mcid, Mdc, Source
 
 BaselineRule = Literal["first", "first_4_weeks_mean"]
 
@@ -64,6 +106,28 @@ BASELINE_WINDOW_DAYS = 28  # "the first 4 weeks" of weekly means
 CONFIRM_AFTER_DAYS = 28
 # Means of weekly ratings are inexact floats: 4.1 - 3.1 is 0.9999999999999996, not 1.
 _TOLERANCE = 1e-9
+# Reliable change (see the module docstring).
+MIN_MOVING_RANGES = 3
+MEDIAN_MOVING_RANGE_TO_SIGMA = 0.954  # Wheeler's constant for moving ranges of two points
+RELIABLE_CHANGE_Z = 1.96  # Jacobson and Truax's RCI at 95%
+RELIABLE_FLOOR = 1.0  # one step of the response scale
+RELIABLE_CHANGE_SOURCE = Source(
+    id="reliable_change",
+    citation=(
+        "Reliable change index (Jacobson NS, Truax P. Clinical significance: a statistical "
+        "approach to defining meaningful change in psychotherapy research. J Consult Clin "
+        "Psychol 1991;59(1):12-19) on the person's own variability, estimated from the median "
+        "moving range of their scores (Wheeler DJ. Understanding Variation: The Key to "
+        "Managing Chaos. SPC Press 1993)."
+    ),
+    url="https://doi.org/10.1037/0022-006X.59.1.12",
+)
+
+
+class Method(StrEnum):
+    MCID = "mcid"  # a published minimal clinically important difference
+    MDC = "mdc"  # a published minimal detectable change: reliable, not shown meaningful
+    RELIABLE_CHANGE = "reliable_change"  # the person's own variability
 
 
 class ChangeKind(StrEnum):
@@ -87,6 +151,16 @@ class Baseline(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Episode:
+    """An unbroken run of points past the threshold in one direction."""
+
+    is_worsening: bool
+    first_crossed_on: date
+    confirmed_on: date | None
+    returned_on: date | None  # the first later point back within the threshold; None: ongoing
+
+
+@dataclass(frozen=True)
 class Assessment:
     baseline: float | None
     baseline_from: date | None
@@ -98,10 +172,23 @@ class Assessment:
     kind: ChangeKind | None
     first_crossed_on: date | None
     confirmed_on: date | None
+    method: Method | None = None  # how the threshold was found; None without a threshold
+    last_episode: Episode | None = None  # the latest episode, ongoing or over
+
+    @property
+    def is_reliable_only(self) -> bool:
+        """Judged by measurement noise (MDC or the person's own), not a published MCID."""
+        return self.method is not None and self.method is not Method.MCID
 
     @property
     def raises_flag(self) -> bool:
-        return self.kind is ChangeKind.CONFIRMED_WORSENING
+        """A confirmed worsening past a published MCID: needs the clinician's attention."""
+        return self.kind is ChangeKind.CONFIRMED_WORSENING and not self.is_reliable_only
+
+    @property
+    def raises_exploratory_flag(self) -> bool:
+        """A confirmed reliable worsening on a scale without a published threshold."""
+        return self.kind is ChangeKind.CONFIRMED_WORSENING and self.is_reliable_only
 
     @property
     def is_meaningful(self) -> bool:
@@ -119,10 +206,11 @@ class Flag:
     change: float
     threshold: float
     source: str
+    method: Method = Method.MCID
 
     @property
     def raises_flag(self) -> bool:
-        return self.kind is ChangeKind.CONFIRMED_WORSENING
+        return self.kind is ChangeKind.CONFIRMED_WORSENING and self.method is Method.MCID
 
 
 def _split(
@@ -155,30 +243,61 @@ def baseline_of(
     return Baseline(sum(point.value for point in window) / len(window), window[0].on, len(window))
 
 
-def _threshold(mcid: Mcid | None, baseline: float) -> float | None:
-    if mcid is None:
+def reliable_threshold(values: Sequence[float], *, baseline_points: int) -> float | None:
+    """The person-level reliable-change threshold for a series (see the module docstring), or
+    None with fewer than ``MIN_MOVING_RANGES`` consecutive differences."""
+    moving_ranges = [abs(after - before) for before, after in pairwise(values)]
+    if len(moving_ranges) < MIN_MOVING_RANGES or baseline_points < 1:
         return None
-    if not mcid.is_relative:
-        return mcid.value
-    if baseline == 0:
-        return None
-    return mcid.value * abs(baseline)
+    sigma = statistics.median(moving_ranges) / MEDIAN_MOVING_RANGE_TO_SIGMA
+    spread = RELIABLE_CHANGE_Z * sigma * math.sqrt(1 + 1 / baseline_points)
+    return max(RELIABLE_FLOOR, spread)
 
 
-def _episode(
-    follow_up: Sequence[Point], is_past: Sequence[bool], confirm_after_days: int
-) -> tuple[date, date | None]:
-    """The current episode's first date and its confirmation date (steps 6 and 7).
+def _threshold(
+    mcid: Mcid | None, mdc: Mdc | None, baseline: float, values: Sequence[float], n: int
+) -> tuple[float | None, str | None, Method | None]:
+    """The threshold, its source id and the method (step 4)."""
+    if mcid is not None:
+        if not mcid.is_relative:
+            return mcid.value, mcid.source, Method.MCID
+        if baseline == 0:
+            return None, None, None
+        return mcid.value * abs(baseline), mcid.source, Method.MCID
+    if mdc is not None:
+        return mdc.value, mdc.source, Method.MDC
+    threshold = reliable_threshold(values, baseline_points=n)
+    if threshold is None:
+        return None, None, None
+    return threshold, RELIABLE_CHANGE_SOURCE.id, Method.RELIABLE_CHANGE
 
-    ``is_past[i]`` says whether ``follow_up[i]`` is past the threshold; the last one must be.
-    """
-    start = len(follow_up) - 1
-    while start > 0 and is_past[start - 1]:
-        start -= 1
-    first_crossed_on = follow_up[start].on
-    confirm_from = first_crossed_on + timedelta(days=confirm_after_days)
-    confirmed_on = next((point.on for point in follow_up[start:] if point.on >= confirm_from), None)
-    return first_crossed_on, confirmed_on
+
+def episodes_of(
+    follow_up: Sequence[Point],
+    is_worse: Sequence[bool],
+    is_better: Sequence[bool],
+    confirm_after_days: int,
+) -> list[Episode]:
+    """Every unbroken run of points past the threshold in one direction, oldest first (steps 6,
+    7 and 9). A run ends at the first point not past the threshold in its direction."""
+    result: list[Episode] = []
+    start: int | None = None
+    for index in range(len(follow_up) + 1):
+        if start is not None:
+            same = is_worse if is_worse[start] else is_better
+            if index < len(follow_up) and same[index]:
+                continue
+            first = follow_up[start].on
+            confirm_from = first + timedelta(days=confirm_after_days)
+            confirmed_on = next(
+                (p.on for p in follow_up[start:index] if p.on >= confirm_from), None
+            )
+            returned_on = follow_up[index].on if index < len(follow_up) else None
+            result.append(Episode(bool(is_worse[start]), first, confirmed_on, returned_on))
+            start = None
+        if index < len(follow_up) and (is_worse[index] or is_better[index]):
+            start = index
+    return result
 
 
 def assess(
@@ -186,6 +305,7 @@ def assess(
     *,
     direction: Direction,
     mcid: Mcid | None,
+    mdc: Mdc | None = None,
     baseline_rule: BaselineRule = "first",
     baseline_since: date | None = None,
     confirm_after_days: int = CONFIRM_AFTER_DAYS,
@@ -205,8 +325,9 @@ def assess(
 
     latest = follow_up[-1]
     change = latest.value - baseline
-    threshold = _threshold(mcid, baseline)
-    if mcid is None or threshold is None:
+    values = [point.value for point in (*window, *follow_up)]
+    threshold, source, method = _threshold(mcid, mdc, baseline, values, baseline_points)
+    if threshold is None:
         return Assessment(
             baseline, baseline_from, baseline_points, latest, change, None, None, None, None, None
         )
@@ -215,24 +336,26 @@ def assess(
     worse_by = [sign * (point.value - baseline) for point in follow_up]
     is_worse = [amount >= threshold - _TOLERANCE for amount in worse_by]
     is_better = [-amount >= threshold - _TOLERANCE for amount in worse_by]
+    episodes = episodes_of(follow_up, is_worse, is_better, confirm_after_days)
+    last = episodes[-1] if episodes else None
 
     kind = ChangeKind.STABLE
     first_crossed_on: date | None = None
     confirmed_on: date | None = None
-    if is_worse[-1]:
-        first_crossed_on, confirmed_on = _episode(follow_up, is_worse, confirm_after_days)
-        kind = (
-            ChangeKind.CONFIRMED_WORSENING
-            if confirmed_on is not None
-            else ChangeKind.UNCONFIRMED_WORSENING
-        )
-    elif is_better[-1]:
-        first_crossed_on, confirmed_on = _episode(follow_up, is_better, confirm_after_days)
-        kind = (
-            ChangeKind.CONFIRMED_IMPROVEMENT
-            if confirmed_on is not None
-            else ChangeKind.MEANINGFUL_IMPROVEMENT
-        )
+    if last is not None and last.returned_on is None:
+        first_crossed_on, confirmed_on = last.first_crossed_on, last.confirmed_on
+        if last.is_worsening:
+            kind = (
+                ChangeKind.CONFIRMED_WORSENING
+                if confirmed_on is not None
+                else ChangeKind.UNCONFIRMED_WORSENING
+            )
+        else:
+            kind = (
+                ChangeKind.CONFIRMED_IMPROVEMENT
+                if confirmed_on is not None
+                else ChangeKind.MEANINGFUL_IMPROVEMENT
+            )
     return Assessment(
         baseline,
         baseline_from,
@@ -240,10 +363,12 @@ def assess(
         latest,
         change,
         threshold,
-        mcid.source,
+        source,
         kind,
         first_crossed_on,
         confirmed_on,
+        method,
+        last,
     )
 
 
@@ -264,4 +389,5 @@ def flag_of(assessment: Assessment, *, instrument: str, scale: str) -> Flag | No
         assessment.change,
         assessment.threshold,
         assessment.source,
+        assessment.method or Method.MCID,
     )

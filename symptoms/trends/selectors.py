@@ -25,7 +25,15 @@ from symptoms.history.selectors import as_date, weekly_means
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Instrument, Scale, Source, domain_rank
 from symptoms.models import BaselineReset, Report, ReportScore
-from symptoms.trends.change import Assessment, BaselineRule, ChangeKind, Point, assess
+from symptoms.trends.change import (
+    RELIABLE_CHANGE_SOURCE,
+    Assessment,
+    BaselineRule,
+    ChangeKind,
+    Method,
+    Point,
+    assess,
+)
 
 CONFIRM_AFTER_DAYS = 28
 ADHERENCE_DAYS = 84  # completion is reported over the last 12 weeks
@@ -50,9 +58,14 @@ class ScaleTrend:
 
     @property
     def source(self) -> Source | None:
-        if self.scale.mcid is None:
-            return None
-        return self.instrument.source(self.scale.mcid.source)
+        """The citation of the threshold: the MCID's or MDC's, or the reliable-change method's."""
+        if self.assessment.method is Method.RELIABLE_CHANGE:
+            return RELIABLE_CHANGE_SOURCE
+        if self.assessment.source is not None:
+            return self.instrument.source(self.assessment.source)
+        if self.scale.mcid is not None:
+            return self.instrument.source(self.scale.mcid.source)
+        return None
 
     def points_between(self, since: date | None, until: date | None) -> list[TrendPoint]:
         return [
@@ -89,11 +102,34 @@ class PatientTrends:
         domains = [t.scale.domain for t in self.scales if t.assessment.raises_flag]
         return list(dict.fromkeys(domains))
 
+    @property
+    def exploratory_domains(self) -> list[str]:
+        """Domains with a confirmed reliable worsening on a scale without a published threshold
+        (and no confirmed meaningful worsening): worth a look, shown apart from the flags."""
+        domains = [
+            t.scale.domain
+            for t in self.scales
+            if t.assessment.raises_exploratory_flag and t.scale.domain not in self.flagged_domains
+        ]
+        return list(dict.fromkeys(domains))
+
+    def changes(self) -> list[ScaleTrend]:
+        """Every scale past its threshold at its latest point, worst first: confirmed meaningful
+        worsening, confirmed reliable worsening, unconfirmed worsening (meaningful, then
+        reliable), then improvements; within each, the largest change relative to its
+        threshold first."""
+        return sorted(self.flags, key=_severity)
+
 
 def trends_for(
-    *, patients: Sequence[User], confirm_after_days: int = CONFIRM_AFTER_DAYS
+    *,
+    patients: Sequence[User],
+    confirm_after_days: int = CONFIRM_AFTER_DAYS,
+    as_of: date | None = None,
 ) -> dict[int, PatientTrends]:
-    """Trends of every scale with data, per patient id, in five queries.
+    """Trends of every scale with data, per patient id, in five queries. With ``as_of``, each
+    scale is assessed on its points up to that date: its status as of then (a past period's
+    end), not today's.
 
     1. Daily ratings grouped by patient, scale and Monday-based week: mean and days answered.
     2. Every questionnaire score of current reports, oldest first.
@@ -143,6 +179,8 @@ def trends_for(
 
     by_patient: dict[int, list[ScaleTrend]] = defaultdict(list)
     for (patient_id, code, key), points in weeks.items():
+        if as_of is not None:
+            points = [point for point in points if point.on <= as_of]
         trend = _trend(code, key, points, resets.get((patient_id, code, key)), confirm_after_days)
         if trend is not None:
             by_patient[patient_id].append(trend)
@@ -175,8 +213,12 @@ def clinician_patient_rows(
     return rows
 
 
-def trends_get(*, patient: User, confirm_after_days: int = CONFIRM_AFTER_DAYS) -> PatientTrends:
-    return trends_for(patients=[patient], confirm_after_days=confirm_after_days)[patient.pk]
+def trends_get(
+    *, patient: User, confirm_after_days: int = CONFIRM_AFTER_DAYS, as_of: date | None = None
+) -> PatientTrends:
+    return trends_for(patients=[patient], confirm_after_days=confirm_after_days, as_of=as_of)[
+        patient.pk
+    ]
 
 
 def _trend(
@@ -197,6 +239,7 @@ def _trend(
         [Point(point.on, point.value) for point in series],
         direction=scale.direction,
         mcid=scale.mcid,
+        mdc=scale.mdc,
         baseline_rule=rule,
         # A reset date inside a week counts from that week's Monday.
         baseline_since=reset_on - timedelta(days=reset_on.weekday())
@@ -205,6 +248,21 @@ def _trend(
         confirm_after_days=confirm_after_days,
     )
     return ScaleTrend(instrument, scale, is_weekly, series, assessment, reset_on)
+
+
+_KIND_RANK = {
+    ChangeKind.CONFIRMED_WORSENING: 0,
+    ChangeKind.UNCONFIRMED_WORSENING: 2,
+    ChangeKind.CONFIRMED_IMPROVEMENT: 4,
+    ChangeKind.MEANINGFUL_IMPROVEMENT: 6,
+}
+
+
+def _severity(trend: ScaleTrend) -> tuple[int, float]:
+    a = trend.assessment
+    rank = _KIND_RANK.get(a.kind, 8) if a.kind else 8
+    ratio = abs(a.change) / a.threshold if a.change is not None and a.threshold else 0.0
+    return (rank + (1 if a.is_reliable_only else 0), -ratio)
 
 
 def _order(trend: ScaleTrend) -> tuple[int, bool, str, str]:

@@ -14,6 +14,7 @@ from accounts.models import AuditAction, AuditEvent, SharingLink, User
 from symptoms.instruments.definitions import instrument_get
 from symptoms.instruments.scoring import score
 from symptoms.models import Report, ReportScore
+from tests.symptoms.factories import DAILY as DAILY_ANSWERS
 from tests.symptoms.factories import report, report_row
 
 pytestmark = pytest.mark.django_db
@@ -62,11 +63,14 @@ class TestChangeDetection:
         total = mfis_total(body)
         assert (total["baseline"], total["latest"]["value"], total["change"]) == (30, 37, 7)
         assert total["status"] == "confirmed_worsening"
-        [flag] = body["flags"]
+        assert total["method"] == "mcid"
+        # The subscales have no MCID; their published MDCs judge them (see the next tests).
+        [flag] = [flag for flag in body["flags"] if flag["method"] == "mcid"]
         assert flag["instrument"] == "mfis"
         assert flag["scale"] == "total"
         assert flag["kind"] == "confirmed_worsening"
         assert flag["raises_flag"] is True
+        assert flag["raises_exploratory_flag"] is False
         assert (flag["change"], flag["threshold"]) == (7, 4)
         assert "Rooney" in flag["source"]
         assert flag["first_crossed_on"] == str(START + timedelta(days=30))
@@ -85,7 +89,8 @@ class TestChangeDetection:
     ) -> None:
         mfis_series(alice, [(0, 40), (30, 30)])
 
-        [flag] = trends(charlie_api, alice).json()["flags"]
+        flags = trends(charlie_api, alice).json()["flags"]
+        [flag] = [flag for flag in flags if flag["method"] == "mcid"]
 
         assert (flag["kind"], flag["raises_flag"], flag["change"]) == (
             "meaningful_improvement",
@@ -277,3 +282,32 @@ class TestOwnTrends:
 
     def test_clinicians_have_no_own_trends(self, charlie: User, api_as: Any) -> None:
         assert api_as(charlie).get("/api/v1/me/trends/").status_code == 403
+
+
+class TestReliableChange:
+    def test_a_lasting_step_on_a_scale_without_an_mcid_raises_an_exploratory_flag(
+        self, alice: User, charlie_api: APIClient
+    ) -> None:
+        # Walking (no published MCID): one check-in a week, around 4 for 8 weeks, then 7.
+        walking = [4, 4, 5, 4, 4, 3, 4, 4, 7, 7, 7, 7, 7, 7]
+        with time_machine.travel(NOW, tick=False):
+            for week, value in enumerate(walking):
+                answers = {**DAILY_ANSWERS, "mobility": value}
+                report(alice, "daily", answers, on=START + timedelta(weeks=week))
+
+            body = trends(charlie_api, alice).json()
+
+        [flag] = body["flags"]
+        assert (flag["scale"], flag["kind"], flag["method"]) == (
+            "mobility",
+            "confirmed_worsening",
+            "reliable_change",
+        )
+        assert (flag["raises_flag"], flag["raises_exploratory_flag"]) == (False, True)
+        assert flag["change"] == 2.8  # 7 minus the first 4 weeks' mean, 4.25, rounded
+        assert flag["threshold"] == 1.0  # one answer step: the weekly noise is smaller
+        assert "Jacobson" in flag["source"]
+        assert flag["first_crossed_on"] == str(START + timedelta(weeks=8))
+        assert flag["confirmed_on"] == str(START + timedelta(weeks=12))
+        patients = charlie_api.get("/api/v1/patients/").json()
+        assert patients[0]["flagged_domains"] == []

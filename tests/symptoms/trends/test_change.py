@@ -9,15 +9,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from symptoms.instruments.scoring import Direction, Mcid
+from symptoms.instruments.scoring import Direction, Mcid, Mdc
 from symptoms.trends.change import (
+    RELIABLE_CHANGE_SOURCE,
     Assessment,
     ChangeKind,
+    Episode,
     Flag,
+    Method,
     Point,
     assess,
     baseline_of,
     flag_of,
+    reliable_threshold,
 )
 
 START = date(2025, 1, 6)
@@ -58,8 +62,13 @@ def test_it_flags_a_worsening_still_past_the_mcid_28_days_later() -> None:
         kind=ChangeKind.CONFIRMED_WORSENING,
         first_crossed_on=on(14),
         confirmed_on=on(42),
+        method=Method.MCID,
+        last_episode=Episode(
+            is_worsening=True, first_crossed_on=on(14), confirmed_on=on(42), returned_on=None
+        ),
     )
     assert result.raises_flag
+    assert not result.raises_exploratory_flag
 
 
 def test_it_does_not_flag_a_single_spike() -> None:
@@ -161,7 +170,7 @@ def test_it_gives_a_relative_mcid_no_threshold_on_a_zero_baseline() -> None:
     assert result.kind is None
 
 
-def test_it_reports_baseline_latest_and_change_but_no_kind_without_an_mcid() -> None:
+def test_it_reports_no_kind_without_an_mcid_when_too_few_points_show_the_noise() -> None:
     result = assess(series((0, 3), (14, 9), (42, 9)), direction=WORSE, mcid=None)
 
     assert result == Assessment(
@@ -260,3 +269,160 @@ def test_it_builds_the_api_flag_with_the_threshold_and_its_source() -> None:
 def test_it_refuses_a_confirmation_window_shorter_than_a_day() -> None:
     with pytest.raises(ValueError, match="confirm_after_days"):
         mfis((0, 30), confirm_after_days=0)
+
+
+# --- Flags carry their time ------------------------------------------------------------------
+
+
+def test_it_keeps_a_confirmed_episode_that_has_since_returned_with_its_dates() -> None:
+    result = mfis((0, 30), (14, 35), (42, 36), (56, 32))
+
+    assert result.kind is ChangeKind.STABLE
+    assert result.last_episode == Episode(
+        is_worsening=True, first_crossed_on=on(14), confirmed_on=on(42), returned_on=on(56)
+    )
+
+
+def test_it_reads_the_status_as_of_a_past_date_from_the_series_cut_there() -> None:
+    # The issue's MFIS case: past the MCID all period, confirmed only after the period's end.
+    points = series((0, 38), (14, 51), (35, 49), (63, 43))
+    as_of_day_35 = assess([p for p in points if p.on <= on(35)], direction=WORSE, mcid=MFIS_MCID)
+    now = assess(points, direction=WORSE, mcid=MFIS_MCID)
+
+    assert as_of_day_35.kind is ChangeKind.UNCONFIRMED_WORSENING
+    assert as_of_day_35.first_crossed_on == on(14)
+    assert now.kind is ChangeKind.CONFIRMED_WORSENING
+    assert now.confirmed_on == on(63)
+
+
+def test_it_ends_an_episode_at_a_swing_past_the_other_threshold() -> None:
+    result = mfis((0, 30), (14, 35), (28, 25))
+
+    assert result.kind is ChangeKind.MEANINGFUL_IMPROVEMENT
+    assert result.last_episode == Episode(False, on(28), None, None)
+
+
+# --- Reliable change: a published MDC --------------------------------------------------------
+
+
+def test_it_judges_a_scale_without_an_mcid_by_its_published_mdc() -> None:
+    mdc = Mdc(9.9, source="learmonth2013")
+    result = assess(series((0, 10), (28, 21), (56, 20)), direction=WORSE, mcid=None, mdc=mdc)
+    short = assess(series((0, 10), (28, 19)), direction=WORSE, mcid=None, mdc=mdc)
+
+    assert result.method is Method.MDC
+    assert result.threshold == 9.9
+    assert result.source == "learmonth2013"
+    assert result.kind is ChangeKind.CONFIRMED_WORSENING
+    assert result.raises_exploratory_flag
+    assert not result.raises_flag
+    assert short.kind is ChangeKind.STABLE
+
+
+def test_it_prefers_the_mcid_to_the_mdc() -> None:
+    result = assess(
+        series((0, 10), (28, 15)), direction=WORSE, mcid=MFIS_MCID, mdc=Mdc(20.2, source="x")
+    )
+
+    assert result.method is Method.MCID
+    assert result.threshold == 4
+
+
+# --- Reliable change: the person's own variability (worked examples) --------------------------
+
+
+def weekly(*values: float) -> list[Point]:
+    """Weekly means, one a week from START."""
+    return [Point(on(7 * week), value) for week, value in enumerate(values)]
+
+
+def person_level(points: list[Point]) -> Assessment:
+    """A daily rating without a published threshold (walking), judged on its weekly means."""
+    return assess(points, direction=WORSE, mcid=None, baseline_rule="first_4_weeks_mean")
+
+
+def test_it_estimates_the_noise_from_the_median_moving_range() -> None:
+    # Moving ranges 1, 1.5, 1, 0.7, 1.3: median 1, so sigma = 1 / 0.954 (Wheeler), and the
+    # difference between a 4-week baseline mean and one week has sigma * sqrt(1 + 1/4).
+    values = [5, 6, 4.5, 5.5, 4.8, 6.1]
+
+    assert reliable_threshold(values, baseline_points=4) == pytest.approx(
+        1.96 * (1 / 0.954) * (1.25**0.5)
+    )
+    assert reliable_threshold(values[:3], baseline_points=1) is None  # two moving ranges
+
+
+def test_it_never_sets_the_reliable_threshold_below_one_answer_step() -> None:
+    assert reliable_threshold([4, 4, 4, 4, 4], baseline_points=4) == 1.0
+
+
+def test_it_leaves_a_stable_but_noisy_series_stable() -> None:
+    # Worked example 1: week-to-week swings of up to 1.5 points around 5, no trend.
+    result = person_level(weekly(5, 6, 4.5, 5.5, 4.8, 6.1, 5.2, 4.4, 5.9, 5.0, 6.0, 4.9))
+
+    assert result.method is Method.RELIABLE_CHANGE
+    assert result.source == RELIABLE_CHANGE_SOURCE.id
+    assert result.baseline == pytest.approx(5.25)
+    assert result.threshold is not None
+    assert result.threshold > 2  # the person's own noise sets a wide band
+    assert result.kind is ChangeKind.STABLE
+    assert result.last_episode is None
+
+
+def test_it_confirms_a_slow_drift_once_it_has_added_up() -> None:
+    # Worked example 2: +0.1 a week with +-0.05 noise. No week differs from the one before by
+    # more than 0.15, but the neighbours' differences do not grow with the drift, so the band
+    # stays at one answer step (1 point) above the baseline of 4.15. Weeks 11 (5.15) onwards
+    # are past it; week 15 is 28 days later and confirms it.
+    values = [4 + 0.1 * week + (0.05 if week % 2 else -0.05) for week in range(20)]
+    result = person_level(weekly(*values))
+
+    assert result.baseline == pytest.approx(4.15)
+    assert result.threshold == 1.0
+    assert result.first_crossed_on == on(7 * 11)
+    assert result.confirmed_on == on(7 * 15)
+    assert result.kind is ChangeKind.CONFIRMED_WORSENING
+    assert result.raises_exploratory_flag
+    assert not result.raises_flag
+
+
+def test_it_confirms_a_step_that_lasts() -> None:
+    # Worked example 3: around 4 for 8 weeks, then around 6. The step is one moving range of
+    # eleven, so the median (0.2) ignores it.
+    result = person_level(
+        weekly(4.0, 4.2, 3.9, 4.1, 4.0, 3.8, 4.1, 4.0, 6.0, 6.2, 5.9, 6.1, 6.0, 5.8)
+    )
+
+    assert result.baseline == pytest.approx(4.05)
+    assert result.threshold == 1.0
+    assert result.first_crossed_on == on(7 * 8)
+    assert result.confirmed_on == on(7 * 12)
+    assert result.change == pytest.approx(1.75)
+    assert result.kind is ChangeKind.CONFIRMED_WORSENING
+
+
+def test_it_never_confirms_a_single_spike_and_says_when_it_returned() -> None:
+    # Worked example 4: one bad week (7) in a steady series around 4.
+    steady = [4.0, 4.2, 3.9, 4.1, 4.0, 3.8, 4.1, 4.0, 4.2, 3.9, 4.1, 4.0]
+    at_spike = person_level(weekly(*steady, 7.0))
+    after = person_level(weekly(*steady, 7.0, 4.1, 3.9))
+
+    assert at_spike.kind is ChangeKind.UNCONFIRMED_WORSENING
+    assert at_spike.first_crossed_on == on(7 * 12)
+    assert not at_spike.raises_exploratory_flag
+    assert after.kind is ChangeKind.STABLE
+    assert after.last_episode == Episode(
+        is_worsening=True, first_crossed_on=on(7 * 12), confirmed_on=None, returned_on=on(7 * 13)
+    )
+
+
+def test_it_builds_an_exploratory_api_flag_for_a_reliable_change() -> None:
+    result = person_level(
+        weekly(4.0, 4.2, 3.9, 4.1, 4.0, 3.8, 4.1, 4.0, 6.0, 6.2, 5.9, 6.1, 6.0, 5.8)
+    )
+    flag = flag_of(result, instrument="daily", scale="mobility")
+
+    assert flag is not None
+    assert flag.method is Method.RELIABLE_CHANGE
+    assert flag.source == "reliable_change"
+    assert not flag.raises_flag
