@@ -7,6 +7,7 @@ from symptoms.my_data import views as my_data_views
 from symptoms.reminders import views as reminder_views
 from symptoms.reports import views as report_views
 from symptoms.research import views as research_views
+from symptoms.trends import summary as trend_summary
 from symptoms.trends import views as trend_views
 
 app_name = "symptoms"
@@ -36,7 +37,7 @@ urlpatterns = [
     path("clinic/patients/<uuid:public_id>/", trend_views.clinic_patient, name="clinic_patient"),
     path(
         "clinic/patients/<uuid:public_id>/summary/",
-        trend_views.clinic_summary,
+        trend_summary.clinic_summary,
         name="clinic_summary",
     ),
     path(

@@ -112,7 +112,7 @@ MEDIAN_MOVING_RANGE_TO_SIGMA = 0.954  # Wheeler's constant for moving ranges of 
 RELIABLE_CHANGE_Z = 1.96  # Jacobson and Truax's RCI at 95%
 RELIABLE_FLOOR = 1.0  # one step of the response scale
 RELIABLE_CHANGE_SOURCE = Source(
-    id="reliable_change",
+    id="jacobson1991",
     citation=(
         "Reliable change index (Jacobson NS, Truax P. Clinical significance: a statistical "
         "approach to defining meaningful change in psychotherapy research. J Consult Clin "

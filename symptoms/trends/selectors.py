@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditAction, AuditEvent, User
 from accounts.selectors import clinician_patients
 from symptoms.history.selectors import as_date, weekly_means
 from symptoms.instruments.definitions import DAILY, instrument_get
@@ -219,6 +219,25 @@ def trends_get(
     return trends_for(patients=[patient], confirm_after_days=confirm_after_days, as_of=as_of)[
         patient.pk
     ]
+
+
+def last_viewed_on(*, clinician: User, patient: User, before: date) -> date | None:
+    """The patient's local date of ``clinician``'s latest view of their data on a day before
+    ``before`` (the audit trail is the record of views): where a pre-visit summary starts.
+    One query."""
+    zone = ZoneInfo(patient.patient_profile.time_zone)
+    viewed_at = (
+        AuditEvent.objects.filter(
+            actor=clinician,
+            subject_patient=patient,
+            action=AuditAction.PATIENT_DATA_VIEWED,
+            created_at__lt=datetime.combine(before, time.min, tzinfo=zone),
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return viewed_at.astimezone(zone).date() if viewed_at else None
 
 
 def _trend(

@@ -1,5 +1,5 @@
-"""The clinician's pages: the patients who share with them, one patient's trends, and a
-print-friendly summary before a visit.
+"""The clinician's pages: the patients who share with them and one patient's trends (the
+pre-visit summary is in :mod:`symptoms.trends.summary`).
 
 Only patients with an active sharing link are visible (``accounts.selectors.clinician_patient_get``,
 the API's own rule); anyone else's id is a 404, and other roles get a 403. Each page that shows
@@ -332,43 +332,3 @@ def _months_before(day: date, months: int) -> date:
     year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
     last_day = calendar.monthrange(year, month_index + 1)[1]
     return date(year, month_index + 1, min(day.day, last_day))
-
-
-@role_required(Role.CLINICIAN)
-def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    clinician = request_user(request)
-    patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
-    today = local_today(patient=patient)
-    defaults = {"since": _months_before(today, SUMMARY_MONTHS), "until": today}
-    has_period = "since" in request.GET or "until" in request.GET
-    form = PeriodForm(request.GET if has_period else None, initial=defaults)
-    context: dict[str, Any] = {"patient": patient, "form": form, "today": today}
-    if has_period and not form.is_valid():
-        # No data shown, so nothing to audit; the form says what to fix.
-        return render(request, "symptoms/clinic_summary.html", context)
-    period = form.cleaned_data if has_period else defaults
-    since, until = period["since"], period["until"]
-    trends = trends_get(patient=patient)
-    _audit(clinician, patient, "pre_visit_summary")
-    days = (until - since).days + 1
-    checkin_days = _checkin_days(patient, since, until)
-    context.update(
-        {
-            "since": since,
-            "until": until,
-            "trends": trends,
-            "flags": [ScaleRow(trend) for trend in trends.flags],
-            "scale_rows": [ScaleRow(trend) for trend in trends.scales],
-            "domains": [
-                domain
-                for domain in history.history_get(patient=patient, since=since, until=until)
-                if domain.has_data
-            ],
-            "period_days": days,
-            "checkin_days": checkin_days,
-            "period_percent": round(checkin_days / days * 100),
-            "completion_percent": round(trends.completion_rate_12_weeks * 100),
-            "notes": _context_notes(patient, since, until),
-        }
-    )
-    return render(request, "symptoms/clinic_summary.html", context)

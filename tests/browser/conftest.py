@@ -27,7 +27,12 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
-from tests.accounts.factories import PatientFactory, current_totp_code
+from tests.accounts.factories import (
+    ClinicianFactory,
+    PatientFactory,
+    SharingLinkFactory,
+    current_totp_code,
+)
 from tests.browser.support import press, press_and_wait_for_page, wait_for_focus
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -167,3 +172,17 @@ def patient_browser(browser: WebDriver, patient: User, url_for: Callable[..., st
     assert browser.current_url == url_for("accounts:home"), browser.current_url
     assert browser.find_element(By.TAG_NAME, "h1").text == "Hello, Pat"
     return browser
+
+
+CLINICIAN_EMAIL = "clare@example.org"
+CLINICIAN_PASSWORD = "another long keyboard-typed passphrase"
+
+
+def log_in_clinician_of(browser: WebDriver, patient: User, url_for: Callable[..., str]) -> None:
+    """Make a clinician ``patient`` shares with and log them in by keyboard, onto their home."""
+    clinician = ClinicianFactory(
+        email=CLINICIAN_EMAIL, full_name="Dr Clare Clinician", password=CLINICIAN_PASSWORD
+    )
+    SharingLinkFactory(patient=patient, clinician=clinician)
+    log_in_by_keyboard(browser, url_for("accounts:login"), CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
+    assert browser.current_url == url_for("accounts:home"), browser.current_url

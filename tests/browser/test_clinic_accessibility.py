@@ -13,16 +13,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from accounts.models import User
 from accounts.selectors import local_today
-from tests.accounts.factories import ClinicianFactory, SharingLinkFactory
-from tests.browser.conftest import log_in_by_keyboard
+from tests.browser.conftest import log_in_clinician_of
 from tests.browser.support import assert_no_axe_violations
 from tests.symptoms.factories import report
 from tests.symptoms.trends.test_api import mfis
 
 pytestmark = pytest.mark.browser
-
-CLINICIAN_EMAIL = "clare@example.org"
-CLINICIAN_PASSWORD = "another long keyboard-typed passphrase"
 
 
 @pytest.fixture
@@ -46,12 +42,7 @@ def shared_patient(patient: User) -> User:
 def clinician_browser(
     browser: WebDriver, shared_patient: User, url_for: Callable[..., str]
 ) -> WebDriver:
-    clinician = ClinicianFactory(
-        email=CLINICIAN_EMAIL, full_name="Dr Clare Clinician", password=CLINICIAN_PASSWORD
-    )
-    SharingLinkFactory(patient=shared_patient, clinician=clinician)
-    log_in_by_keyboard(browser, url_for("accounts:login"), CLINICIAN_EMAIL, CLINICIAN_PASSWORD)
-    assert browser.current_url == url_for("accounts:home"), browser.current_url
+    log_in_clinician_of(browser, shared_patient, url_for)
     return browser
 
 

@@ -424,5 +424,5 @@ def test_it_builds_an_exploratory_api_flag_for_a_reliable_change() -> None:
 
     assert flag is not None
     assert flag.method is Method.RELIABLE_CHANGE
-    assert flag.source == "reliable_change"
+    assert flag.source == "jacobson1991"
     assert not flag.raises_flag

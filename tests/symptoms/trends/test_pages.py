@@ -273,9 +273,11 @@ def test_it_reads_the_detail_page_in_the_same_number_of_queries_however_long_the
 # --- The pre-visit summary -------------------------------------------------------------------
 
 
-def test_it_summarises_only_the_chosen_period(charlie_client: Client, alice: User) -> None:
+def test_it_summarises_the_chosen_period_as_of_its_end(charlie_client: Client, alice: User) -> None:
+    # MFIS 30, then 36 on 1 July (past the MCID of 4), confirmed by 37 on 5 August: after the
+    # period, so the summary of June-July says "not yet confirmed".
     mfis_series(alice, [(0, 30), (30, 36), (65, 37)])
-    report(alice, on=date(2026, 7, 8), note="Inside the period")
+    report(alice, on=date(2026, 7, 8), note="Inside the period", context_tags=["heat"])
     report(alice, on=date(2026, 9, 1), note="After the period")
     query = "?since=2026-06-15&until=2026-07-31"
 
@@ -283,14 +285,33 @@ def test_it_summarises_only_the_chosen_period(charlie_client: Client, alice: Use
 
     html = html_of(response)
     assert_accessible_page(html, "Pre-visit summary: Alice Patient")
+    changes = html.split('id="changes-title"')[1].split("</section>")[0]
+    assert "Worsening, not yet confirmed" in changes
+    assert "Confirmed worsening" not in changes
+    assert "past since July 1, 2026; not confirmed" in changes
+    assert "(MCID, Rooney 2019)" in changes
+    assert "status as of July 31, 2026" in html
     assert "Inside the period" in html
+    assert "Heat (1 day)" in html
     assert "After the period" not in html
-    assert "July 1, 2026" in html  # MFIS of 36, 30 days after 1 June
-    assert "June 1, 2026" not in html.split('id="adherence-title"')[1]  # before the period
     assert "Daily check-ins on 1 of the 47 days in this period (2%)." in html
     assert 'value="2026-06-15"' in html
-    assert "Confirmed worsening" in html  # flags are the whole history's
     assert views_of(alice) == ["pre_visit_summary"]
+
+
+def test_it_shows_who_the_patient_is_in_its_header(charlie_client: Client, alice: User) -> None:
+    profile = alice.patient_profile
+    profile.birth_year, profile.ms_type, profile.diagnosis_year = 1968, "spms", 1999
+    profile.save()
+
+    html = html_of(charlie_client.get(summary_url(alice)))
+
+    header = html.split('class="summary-header"')[1].split("</dl>")[0]
+    assert "<dd>58</dd>" in header
+    assert "Secondary progressive MS" in header
+    assert "27 years" in header
+    assert "data-print" in html  # the Print button, shown by print.js
+    assert f'href="{detail_url(alice)}#domains-title"' in html  # the full tables
 
 
 def test_it_covers_the_last_three_months_by_default(charlie_client: Client, alice: User) -> None:
@@ -298,7 +319,64 @@ def test_it_covers_the_last_three_months_by_default(charlie_client: Client, alic
 
     assert 'value="2026-08-20"' in html
     assert 'value="2026-11-20"' in html
-    assert 'href="/static/symptoms/print.css"' in html or "print.css" in html
+    assert "print.css" in html
+
+
+def test_it_starts_from_the_clinician_s_last_view_on_an_earlier_day(
+    charlie_client: Client, alice: User, charlie: User, dana: User
+) -> None:
+    with time_machine.travel(NOW - timedelta(days=40), tick=False):
+        view_event(charlie, alice)
+    with time_machine.travel(NOW - timedelta(days=10), tick=False):
+        view_event(dana, alice)  # another clinician's view does not count
+    view_event(charlie, alice)  # nor does one earlier today
+
+    html = html_of(charlie_client.get(summary_url(alice)))
+
+    assert f'value="{TODAY - timedelta(days=40)}"' in html
+    assert "since your last view" in html
+
+
+def view_event(clinician: User, patient: User) -> None:
+    account_services.audit_record(
+        actor=clinician,
+        action=AuditAction.PATIENT_DATA_VIEWED,
+        subject_patient=patient,
+        detail={"view": "patient_detail"},
+    )
+
+
+def test_it_judges_a_scale_without_an_mcid_and_says_so(charlie_client: Client, alice: User) -> None:
+    # Walking at 4 for 8 weeks, then 7 for 6: a confirmed reliable worsening.
+    for week in range(14):
+        answers = {"fatigue": 3, "mobility": 4 if week < 8 else 7, "upper_limb": 2, "pain": 1}
+        report(
+            alice, answers={**answers, "cognition": 3}, on=YESTERDAY - timedelta(weeks=13 - week)
+        )
+
+    html = html_of(charlie_client.get(summary_url(alice) + "?since=2026-08-01&until=2026-11-20"))
+
+    changes = html.split('id="changes-title"')[1].split("</section>")[0]
+    row = changes.split("Daily rating of walking and moving around")[1].split("</tr>")[0]
+    assert "Confirmed worsening" in row
+    assert "reliable change, no published threshold" in row
+    assert "Jacobson" in html  # the method's citation, in the sources
+    assert changes.index("Daily rating of walking") > 0
+    assert html.count('class="sparkline"') >= 1
+
+
+@pytest.mark.parametrize("days", [30, 365])
+def test_it_reads_the_summary_in_the_same_number_of_queries_however_long_the_history(
+    charlie_client: Client, alice: User, days: int, django_assert_num_queries: Any
+) -> None:
+    daily_history(alice, days, TODAY)
+    mfis_series(alice, [(0, 30), (30, 36)])
+
+    # Session, clinician, patient and link, the last view, trends (5), the audit insert, check-in
+    # days, notes, history (2), and the session's save (a savepoint, the update, its release).
+    with django_assert_num_queries(17):
+        response = charlie_client.get(summary_url(alice))
+    assert response.status_code == 200
 
 
 # --- Who viewed my data ----------------------------------------------------------------------
