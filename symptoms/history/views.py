@@ -26,7 +26,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
     since = history.period_start(today=today, period=period)
     domains = history.history_get(patient=patient, since=since, until=today)
     context = {
-        "changes": trends_get(patient=patient).flags,
+        "changes": trends_get(patient=patient).changes(),
         "domains": domains,
         "period": period,
         "periods": [(key, str(label)) for key, label in history.PERIOD_LABELS.items()],

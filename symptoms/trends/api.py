@@ -37,6 +37,24 @@ class PatientRowOut(serializers.Serializer[Any]):
     flagged_domains = serializers.ListField(
         child=serializers.CharField(), help_text="Domains with a confirmed worsening."
     )
+    exploratory_domains = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Domains with a confirmed reliable worsening on a scale without a published "
+        "threshold (and no confirmed worsening).",
+    )
+    attention = serializers.CharField(
+        source="attention.kind",
+        allow_null=True,
+        default=None,
+        help_text="Why the patient comes first: confirmed_worsening, reliable_change or "
+        "overdue; null when nothing needs attention. The list is sorted by it.",
+    )
+    attention_on = serializers.DateField(
+        source="attention.on",
+        allow_null=True,
+        default=None,
+        help_text="The latest confirmation, or when the oldest overdue answer fell due.",
+    )
 
 
 class PatientFilter(serializers.Serializer[Any]):

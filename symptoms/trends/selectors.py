@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q
@@ -37,6 +38,27 @@ from symptoms.trends.change import (
 
 CONFIRM_AFTER_DAYS = 28
 ADHERENCE_DAYS = 84  # completion is reported over the last 12 weeks
+# An answer is overdue a week after it fell due: the daily check-in a week after the last one,
+# a questionnaire a week after its suggested interval since the last one.
+OVERDUE_AFTER_DAYS = 7
+
+
+class AttentionKind(StrEnum):
+    """Why a patient needs the clinician's attention, most urgent first."""
+
+    CONFIRMED_WORSENING = "confirmed_worsening"  # past a published MCID, confirmed
+    RELIABLE_CHANGE = "reliable_change"  # confirmed reliable worsening, no published threshold
+    OVERDUE = "overdue"  # answers overdue
+
+
+ATTENTION_RANK = {kind: rank for rank, kind in enumerate(AttentionKind)}
+
+
+@dataclass(frozen=True)
+class Attention:
+    kind: AttentionKind
+    on: date  # the latest confirmation, or the date the oldest overdue answer fell due
+    items: tuple[str, ...]  # domains (worsening, reliable change) or instrument codes (overdue)
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class PatientTrends:
     scales: tuple[ScaleTrend, ...]
     checkin_days_12_weeks: int  # days with a daily check-in in the last 84 days, today included
     last_report_on: date | None
+    today: date | None = None  # the patient's local today, for what is overdue
 
     @property
     def completion_rate_12_weeks(self) -> float:
@@ -112,6 +135,51 @@ class PatientTrends:
             if t.assessment.raises_exploratory_flag and t.scale.domain not in self.flagged_domains
         ]
         return list(dict.fromkeys(domains))
+
+    @property
+    def attention(self) -> Attention | None:
+        """The most urgent reason to look at this patient first: a confirmed meaningful
+        worsening, then a confirmed reliable worsening, then overdue answers; with its date
+        (the latest confirmation, or when the oldest overdue answer fell due)."""
+        for kind, hits in (
+            (
+                AttentionKind.CONFIRMED_WORSENING,
+                [t for t in self.scales if t.assessment.raises_flag],
+            ),
+            (
+                AttentionKind.RELIABLE_CHANGE,
+                [t for t in self.scales if t.assessment.raises_exploratory_flag],
+            ),
+        ):
+            confirmed = [t.assessment.confirmed_on for t in hits if t.assessment.confirmed_on]
+            if confirmed:
+                domains = tuple(dict.fromkeys(t.scale.domain for t in hits))
+                return Attention(kind, max(confirmed), domains)
+        overdue = self.overdue()
+        if overdue:
+            return Attention(AttentionKind.OVERDUE, min(overdue.values()), tuple(overdue))
+        return None
+
+    def overdue(self) -> dict[str, date]:
+        """Instruments answered before whose next answer is overdue, with the date each fell
+        due, oldest first."""
+        if self.today is None:
+            return {}
+        last_on: dict[str, date] = {}
+        intervals: dict[str, int] = {}
+        for t in self.scales:
+            if t.points:
+                code, point = t.instrument.code, t.points[-1]
+                on = point.last_on or point.on  # a weekly mean's last day with a rating
+                last_on[code] = max(on, last_on.get(code, on))
+                intervals[code] = 1 if code == DAILY else t.instrument.suggested_interval_days
+        late = {}
+        for code, on in last_on.items():
+            if intervals[code] > 0:
+                due_on = on + timedelta(days=intervals[code])
+                if (self.today - due_on).days >= OVERDUE_AFTER_DAYS:
+                    late[code] = due_on
+        return dict(sorted(late.items(), key=lambda item: item[1]))
 
     def changes(self) -> list[ScaleTrend]:
         """Every scale past its threshold at its latest point, worst first: confirmed meaningful
@@ -194,6 +262,7 @@ def trends_for(
             tuple(sorted(by_patient[patient.pk], key=_order)),
             len(days),
             last_on.get(patient.pk),
+            today,
         )
     return result
 
@@ -201,16 +270,30 @@ def trends_for(
 def clinician_patient_rows(
     *, clinician: User, search: str = "", flagged: bool | None = None
 ) -> list[PatientTrends]:
-    """The clinician's patients with their trends: flagged (confirmed worsening) first, then by
-    name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind only."""
+    """The clinician's patients with their trends, who needs attention first (``_attention_key``:
+    confirmed worsening, then reliable change, then overdue answers, the most recent first),
+    then by name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind."""
     patients = clinician_patients(clinician=clinician).select_related("patient_profile")
     if search:
         patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
     rows = list(trends_for(patients=list(patients)).values())
     if flagged is not None:
         rows = [row for row in rows if bool(row.flagged_domains) == flagged]
-    rows.sort(key=lambda row: (not row.flagged_domains, row.patient.full_name.lower()))
+    rows.sort(key=_attention_key)
     return rows
+
+
+def _attention_key(row: PatientTrends) -> tuple[int, int, str]:
+    attention = row.attention
+    if attention is None:
+        return (len(ATTENTION_RANK), 0, row.patient.full_name.lower())
+    # Worsening: the latest confirmation first. Overdue: the longest overdue first.
+    recency = (
+        attention.on.toordinal()
+        if attention.kind is AttentionKind.OVERDUE
+        else -attention.on.toordinal()
+    )
+    return (ATTENTION_RANK[attention.kind], recency, row.patient.full_name.lower())
 
 
 def trends_get(

@@ -30,13 +30,15 @@ from accounts.models import AuditAction, Role, User
 from accounts.selectors import local_today
 from symptoms.history import selectors as history
 from symptoms.history.views import CHART_CSP
-from symptoms.instruments.definitions import DAILY
+from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction
 from symptoms.models import Report
 from symptoms.reports.forms import CONTEXT_TAG_LABELS
 from symptoms.trends.change import ChangeKind
 from symptoms.trends.selectors import (
     ADHERENCE_DAYS,
+    Attention,
+    AttentionKind,
     PatientTrends,
     ScaleTrend,
     clinician_patient_rows,
@@ -230,12 +232,30 @@ def clinic_patients(request: HttpRequest) -> HttpResponse:
                 "trends": row,
                 "completion_percent": round(row.completion_rate_12_weeks * 100),
                 "flagged_domains": [_domain_label(domain) for domain in row.flagged_domains],
+                "attention": row.attention,
+                "attention_items": _attention_items(row.attention),
             }
             for row in rows
         ],
         "is_filtered": bool(search or flagged_only),
     }
     return render(request, "symptoms/clinic_patients.html", context)
+
+
+def _attention_items(attention: Attention | None) -> str:
+    """The domains (or, for overdue answers, the questionnaires) in words."""
+    if attention is None:
+        return ""
+    if attention.kind is AttentionKind.OVERDUE:
+        names = []
+        for code in attention.items:
+            instrument = instrument_get(code)
+            if code == DAILY or instrument is None:
+                names.append(_("daily check-in"))
+            else:
+                names.append(instrument.short_name)
+        return ", ".join(names)
+    return ", ".join(_domain_label(domain) for domain in attention.items)
 
 
 # --- One patient -----------------------------------------------------------------------------
@@ -266,7 +286,7 @@ def clinic_patient(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "patient": patient,
         "trends": trends,
-        "flags": [ScaleRow(trend) for trend in trends.flags],
+        "flags": [ScaleRow(trend) for trend in trends.changes()],
         "domains": _domains(patient, trends, since, today),
         "since": since,
         "today": today,

@@ -186,3 +186,23 @@ def test_the_history_says_what_changed_in_plain_words(alice_client: Client, alic
     assert "worse" in html
     assert "It has lasted four weeks or more." in html
     assert "confirmed_worsening" not in html
+
+
+def test_the_history_words_a_reliable_change_without_a_published_threshold(
+    alice_client: Client, alice: User
+) -> None:
+    # Walking (no published MCID): 4 for 8 weeks, then 7 for 6 weeks.
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        for week in range(14):
+            answers = {"fatigue": 3, "mobility": 4 if week < 8 else 7, "upper_limb": 2, "pain": 1}
+            on = date(2026, 11, 19) - timedelta(weeks=13 - week)
+            report(alice, answers={**answers, "cognition": 3}, on=on)
+
+    html = alice_client.get(reverse("symptoms:history")).content.decode()
+
+    change = html.split("Daily, Walking (0-10):")[1].split("</li>")[0]
+    assert "worse" in change
+    assert "more than your own usual change" in change
+    assert "It has lasted four weeks or more." in change
+    assert "reliable_change" not in html

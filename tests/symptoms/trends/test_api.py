@@ -174,6 +174,9 @@ class TestAccess:
                 "last_report_on": "2026-11-19",
                 "completion_rate_12_weeks": round(1 / 84, 3),
                 "flagged_domains": [],
+                "exploratory_domains": [],
+                "attention": None,  # one check-in yesterday: nothing overdue
+                "attention_on": None,
             }
         ]
 

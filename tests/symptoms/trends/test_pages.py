@@ -12,9 +12,11 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, SharingLink, User
+from tests.accounts.factories import PatientFactory
 from tests.accounts.test_pages import assert_accessible_page, html_of
 from tests.symptoms.factories import report
 from tests.symptoms.trends.test_api import NOW, daily_history, mfis_series
@@ -159,6 +161,63 @@ def test_it_lists_flagged_patients_first_with_their_domains_in_words(
     assert f'href="{detail_url(bob)}"' in html
     assert "1%" in html  # Alice: one check-in in 84 days
     assert "<caption>2 patients</caption>" in html
+
+
+def walking_step(patient: User) -> None:
+    """14 weekly check-ins ending yesterday: walking 4 for 8 weeks, then 7 (reliable change)."""
+    for week in range(14):
+        walking = 4 if week < 8 else 7
+        answers = {"fatigue": 3, "mobility": walking, "upper_limb": 2, "pain": 1, "cognition": 3}
+        report(patient, answers=answers, on=YESTERDAY - timedelta(weeks=13 - week))
+
+
+def test_it_lists_who_needs_attention_first_with_how_recent_it_is(
+    charlie_client: Client, alice: User, bob: User, charlie: User
+) -> None:
+    carla = PatientFactory(email="carla@example.org", full_name="Carla Patient")
+    dave = PatientFactory(email="dave@example.org", full_name="Aaron Patient")
+    for patient in (bob, carla, dave):
+        SharingLink.objects.create(patient=patient, clinician=charlie, source="code")
+    report(dave, on=YESTERDAY)  # up to date: last
+    report(carla, on=TODAY - timedelta(days=20))  # the check-in overdue since 19 days ago
+    walking_step(bob)  # a reliable change, confirmed 6 weeks before yesterday
+    walking_step(alice)
+    mfis_series(alice, [(0, 30), (30, 36), (65, 37)])  # and a confirmed worsening on 5 August
+
+    html = html_of(charlie_client.get(reverse("symptoms:clinic_patients")))
+
+    names = ["Alice Patient", "Bob Patient", "Carla Patient", "Aaron Patient"]
+    assert sorted(names, key=html.index) == names
+    rows = {name: html.split(name)[1].split("</tr>")[0] for name in names}
+    assert "Worse: Fatigue, Walking and moving around" not in rows["Alice Patient"]
+    assert "Worse: Fatigue" in rows["Alice Patient"]
+    assert "confirmed Aug. 5, 2026" in rows["Alice Patient"]
+    # Weekly means are dated by their Monday: the week of the check-in a week before yesterday.
+    week_before = YESTERDAY - timedelta(weeks=1)
+    confirmed = date_format(week_before - timedelta(days=week_before.weekday()), "DATE_FORMAT")
+    assert (
+        "Reliable change, no published threshold: Walking and moving around" in rows["Bob Patient"]
+    )
+    assert f"confirmed {confirmed}" in rows["Bob Patient"]
+    due = date_format(TODAY - timedelta(days=19), "DATE_FORMAT")
+    assert f'Overdue: daily check-in <span class="hint">(due since {due})' in rows["Carla Patient"]
+    assert "None" in rows["Aaron Patient"]
+
+
+@pytest.mark.parametrize("patients", [1, 4])
+def test_it_reads_the_list_in_the_same_number_of_queries_however_many_patients(
+    charlie_client: Client, charlie: User, patients: int, django_assert_num_queries: Any
+) -> None:
+    for n in range(patients):
+        patient = PatientFactory(email=f"p{n}@example.org", full_name=f"Patient {n}")
+        SharingLink.objects.create(patient=patient, clinician=charlie, source="code")
+        daily_history(patient, 30, YESTERDAY)
+
+    # Session, clinician, the patients with their profiles, trends (5), the base template's
+    # time zone look-up, and the session's save (a savepoint, the update, its release).
+    with django_assert_num_queries(11):
+        response = charlie_client.get(reverse("symptoms:clinic_patients"))
+    assert response.status_code == 200
 
 
 def test_it_filters_the_list_by_flag_and_by_name(
