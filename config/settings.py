@@ -207,7 +207,11 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # The home page ("/") of a role whose home shows another app's data; accounts renders the others.
 # Wiring only: accounts names no app built on it.
-ROLE_HOME_VIEWS = {"patient": "symptoms.reports.views.home"}
+ROLE_HOME_VIEWS = {
+    "patient": "symptoms.reports.views.home",
+    "staff": "symptoms.staff.views.home",
+    "researcher": "symptoms.research.home.home",
+}
 
 # --- Accounts (django-allauth) ---------------------------------------------------------------
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"

@@ -6,7 +6,9 @@ from symptoms.history import views as history_views
 from symptoms.my_data import views as my_data_views
 from symptoms.reminders import views as reminder_views
 from symptoms.reports import views as report_views
+from symptoms.research import home as research_home
 from symptoms.research import views as research_views
+from symptoms.staff import views as staff_views
 from symptoms.trends import summary as trend_summary
 from symptoms.trends import views as trend_views
 
@@ -49,6 +51,7 @@ urlpatterns = [
 
 # --- Research releases ---
 urlpatterns += [
+    path("research/home/", research_home.home, name="research_home"),
     path("research/priorities/", research_views.priorities_page, name="research_priorities"),
     path(
         "research/priorities/chart.svg",
@@ -60,5 +63,15 @@ urlpatterns += [
         "research/releases/<uuid:public_id>/",
         research_views.release_page,
         name="research_release",
+    ),
+]
+
+# --- Staff ---
+urlpatterns += [
+    path("staff/", staff_views.home, name="staff_home"),
+    path(
+        "staff/researchers/<uuid:public_id>/decision/",
+        staff_views.researcher_decision,
+        name="staff_researcher_decision",
     ),
 ]
