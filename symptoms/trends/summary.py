@@ -15,6 +15,7 @@ The period defaults to the days since this clinician last viewed this patient, o
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,12 +23,13 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import selectors as account_selectors
 from accounts.access import request_user, role_required
@@ -35,19 +37,13 @@ from accounts.models import Role, User
 from accounts.selectors import local_today
 from symptoms.history import selectors as history
 from symptoms.instruments.definitions import DAILY
+from symptoms.models import Report
 from symptoms.trends.change import ChangeKind, Method
 from symptoms.trends.selectors import PatientTrends, last_viewed_on, trends_get
 from symptoms.trends.sparkline import Series, sparkline_svg
-from symptoms.trends.views import (
-    SUMMARY_MONTHS,
-    PeriodForm,
-    ScaleRow,
-    _audit,
-    _checkin_days,
-    _context_notes,
-    _months_before,
-)
+from symptoms.trends.views import ScaleRow, audit_patient_view, context_notes
 
+SUMMARY_MONTHS = 3
 LATEST_NOTES = 3
 NOTE_CHARACTERS = 140
 
@@ -58,6 +54,38 @@ def short_citation(source_id: str) -> str:
     if match is None:
         return source_id
     return f"{match.group(1).replace('_', ' ').title()} {match.group(2)}"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label=gettext_lazy("From"), widget=DateInput(format="%Y-%m-%d"))
+    until = forms.DateField(label=gettext_lazy("To"), widget=DateInput(format="%Y-%m-%d"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date must not be before the start date."))
+        return data
+
+
+def months_before(day: date, months: int) -> date:
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return date(year, month_index + 1, min(day.day, last_day))
+
+
+def checkin_days_count(patient: User, since: date, until: date) -> int:
+    return (
+        Report.objects.current()
+        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
+        .values("local_date")
+        .distinct()
+        .count()
+    )
 
 
 @dataclass(frozen=True)
@@ -198,7 +226,7 @@ def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
     today = local_today(patient=patient)
     last_view = last_viewed_on(clinician=clinician, patient=patient, before=today)
-    defaults = {"since": last_view or _months_before(today, SUMMARY_MONTHS), "until": today}
+    defaults = {"since": last_view or months_before(today, SUMMARY_MONTHS), "until": today}
     has_period = "since" in request.GET or "until" in request.GET
     form = PeriodForm(request.GET if has_period else None, initial=defaults)
     context: dict[str, Any] = {"patient": patient, "form": form, "today": today}
@@ -208,10 +236,10 @@ def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     period = form.cleaned_data if has_period else defaults
     since, until = period["since"], period["until"]
     trends = trends_get(patient=patient, as_of=until)
-    _audit(clinician, patient, "pre_visit_summary")
+    audit_patient_view(clinician, patient, "pre_visit_summary")
     days = (until - since).days + 1
-    checkin_days = _checkin_days(patient, since, until)
-    notes = _context_notes(patient, since, until)
+    checkin_days = checkin_days_count(patient, since, until)
+    notes = context_notes(patient, since, until)
     domains = [
         domain
         for domain in history.history_get(patient=patient, since=since, until=until)

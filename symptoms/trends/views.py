@@ -8,7 +8,6 @@ one patient's data writes one audit event.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -46,7 +45,6 @@ from symptoms.trends.selectors import (
 )
 
 NO_VALUE = "\u2013"  # an en dash in an empty table cell
-SUMMARY_MONTHS = 3
 DETAIL_PERIOD = "12m"  # a year of trends; the chart's own link offers the whole history
 
 KIND_LABELS: dict[str, Promise] = {
@@ -136,7 +134,7 @@ class ContextNote:
     note: str
 
 
-def _context_notes(patient: User, since: date, until: date) -> list[ContextNote]:
+def context_notes(patient: User, since: date, until: date) -> list[ContextNote]:
     """Context tags and notes of current daily check-ins in the period, newest first: one
     query, at most one row per day."""
     rows = (
@@ -151,16 +149,6 @@ def _context_notes(patient: User, since: date, until: date) -> list[ContextNote]
         for on, tags, note in rows
         if tags or note
     ]
-
-
-def _checkin_days(patient: User, since: date, until: date) -> int:
-    return (
-        Report.objects.current()
-        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
-        .values("local_date")
-        .distinct()
-        .count()
-    )
 
 
 def _bands(trends: PatientTrends) -> dict[tuple[str, str], Any]:
@@ -196,7 +184,7 @@ def _chart_alt(domain: history.DomainHistory, rows: list[ScaleRow]) -> str:
     return " ".join([*sentences, _("The numbers are in the tables below the chart.")])
 
 
-def _audit(clinician: User, patient: User, view: str) -> None:
+def audit_patient_view(clinician: User, patient: User, view: str) -> None:
     account_services.audit_record(
         actor=clinician,
         action=AuditAction.PATIENT_DATA_VIEWED,
@@ -281,7 +269,7 @@ def clinic_patient(request: HttpRequest, public_id: UUID) -> HttpResponse:
     today = local_today(patient=patient)
     since = history.period_start(today=today, period=DETAIL_PERIOD)
     trends = trends_get(patient=patient)
-    _audit(clinician, patient, "patient_detail")
+    audit_patient_view(clinician, patient, "patient_detail")
     notes_since = today - timedelta(days=ADHERENCE_DAYS - 1)
     context = {
         "patient": patient,
@@ -294,7 +282,7 @@ def clinic_patient(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "completion_percent": round(trends.completion_rate_12_weeks * 100),
         "checkin_days": trends.checkin_days_12_weeks,
         "adherence_days": ADHERENCE_DAYS,
-        "notes": _context_notes(patient, notes_since, today),
+        "notes": context_notes(patient, notes_since, today),
         "notes_since": notes_since,
     }
     return render(request, "symptoms/clinic_patient.html", context)
@@ -327,28 +315,3 @@ def clinic_chart(request: HttpRequest, public_id: UUID, domain: str) -> HttpResp
 
     svg = chart_svg(domain_history, bands=_bands(trends))
     return HttpResponse(svg, content_type="image/svg+xml")
-
-
-# --- The pre-visit summary -------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("From"), widget=DateInput(format="%Y-%m-%d"))
-    until = forms.DateField(label=gettext_lazy("To"), widget=DateInput(format="%Y-%m-%d"))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and until < since:
-            self.add_error("until", _("The end date must not be before the start date."))
-        return data
-
-
-def _months_before(day: date, months: int) -> date:
-    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last_day = calendar.monthrange(year, month_index + 1)[1]
-    return date(year, month_index + 1, min(day.day, last_day))
