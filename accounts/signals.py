@@ -10,7 +10,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.middleware import signed_in_now
+from accounts.middleware import HAS_SECOND_FACTOR, signed_in_now
+from accounts.second_factor import has_second_factor, needs_second_factor
 
 
 def on_password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
@@ -28,3 +29,6 @@ def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: An
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         signed_in_now(request)
+        # Asked once here, not on the first page: the pages' own query counts stay as they are.
+        if needs_second_factor(user) and has_second_factor(user):
+            request.session[HAS_SECOND_FACTOR] = True

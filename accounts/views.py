@@ -35,6 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "accounts/home_anonymous.html")
     user = request_user(request)
+    if user.role in settings.ROLE_HOME_VIEWS:
+        # A role whose home shows another app's data (the patient's check-in, staff's failed
+        # deliveries, the researcher's latest release) gets that app's page; accounts does not
+        # import the apps built on it.
+        home_view: View = import_string(settings.ROLE_HOME_VIEWS[user.role])
+        return home_view(request)
     context: dict[str, Any] = {}
     if user.role == Role.CLINICIAN:
         context["patients"] = selectors.clinician_patients(clinician=user).order_by(
@@ -42,11 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     elif user.role == Role.RESEARCHER:
         context["researcher_profile"] = user.researcher_profile
-    elif user.role in settings.ROLE_HOME_VIEWS:
-        # A role whose home shows another app's data (the patient's: today's check-in and
-        # questionnaires) gets that app's page; accounts does not import the apps built on it.
-        home_view: View = import_string(settings.ROLE_HOME_VIEWS[user.role])
-        return home_view(request)
     return render(request, f"accounts/home_{user.role}.html", context)
 
 
