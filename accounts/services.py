@@ -218,16 +218,20 @@ TOKEN_USE_EVERY_SECONDS = 300
 
 
 def api_token_use_record(*, user: User, token_key: str, user_agent: str) -> None:
-    """Note that a token was used, at most once per TOKEN_USE_EVERY_SECONDS: the cache says
-    whether it was noted lately (if the cache is down, it is noted every time)."""
+    """Note that a token was used, at most once per TOKEN_USE_EVERY_SECONDS: the cache holds
+    when it was last noted (if the cache is down, it is noted every time)."""
+    now = timezone.now()
+    key = f"api-token-used:{token_key}"
     try:
-        if not cache.add(f"api-token-used:{token_key}", 1, TOKEN_USE_EVERY_SECONDS):
+        noted_at = cache.get(key)
+        if noted_at is not None and (now - noted_at).total_seconds() < TOKEN_USE_EVERY_SECONDS:
             return
-    except Exception:
+        cache.set(key, now, TOKEN_USE_EVERY_SECONDS * 2)
+    except Exception:  # the cache is an optimisation; Redis may be down
         logger.warning("token use: cache unavailable, writing anyway")
     ApiTokenUse.objects.update_or_create(
         token_key=token_key,
-        defaults={"user": user, "last_used_at": timezone.now(), "user_agent": user_agent[:200]},
+        defaults={"user": user, "last_used_at": now, "user_agent": user_agent[:200]},
     )
 
 
