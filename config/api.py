@@ -15,6 +15,7 @@ from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.handler import ExceptionHandler
@@ -25,6 +26,12 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from config.service_errors import ServiceError
+
+
+def is_unreachable(error: DatabaseError) -> bool:
+    """A lost or refused connection (the database is down or restarting), as opposed to an
+    error in the query itself."""
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 class DomainError(exceptions.APIException):
@@ -39,8 +46,23 @@ class LockedOut(exceptions.APIException):
     default_detail = _("Too many failed attempts. Try again later or reset your password.")
 
 
+# How long a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = _("The service is briefly unavailable. Try again in a minute.")
+    wait = RETRY_AFTER_SECONDS  # sent as Retry-After
+
+
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DatabaseError) and is_unreachable(exc):
+            # The database is down or restarting: say so, and when to retry. Integrity and
+            # data errors stay bugs (500), found by the tests rather than hidden.
+            return ServiceUnavailable()
         if isinstance(exc, ServiceError):
             if exc.status == status.HTTP_400_BAD_REQUEST and exc.field_errors:
                 return exceptions.ValidationError(

@@ -1,7 +1,8 @@
 """``/healthz``: is the database reachable, is the broker reachable.
 
-The database is required (503 without it); the broker is reported but does not fail the check,
-because the web app still serves and saves reports while the broker recovers.
+The database is required (503 and ``"status": "error"`` without it); a broker that is down makes
+the answer ``"status": "degraded"`` with 200, because the web app still serves and saves reports
+while the broker recovers.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ def broker_status() -> str:
 def healthz(request: HttpRequest) -> JsonResponse:
     database = database_status()
     broker = broker_status()
-    status = 200 if database == "ok" else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "error", "database": database, "broker": broker},
-        status=status,
-    )
+    if database != "ok":
+        overall, code = "error", 503
+    elif broker != "ok":
+        # Pages and the API still serve and save; queued work waits for the broker.
+        overall, code = "degraded", 200
+    else:
+        overall, code = "ok", 200
+    return JsonResponse({"status": overall, "database": database, "broker": broker}, status=code)

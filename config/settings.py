@@ -270,6 +270,12 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", default=0, minimum=0)
 
+# --- Input limits --------------------------------------------------------------------------
+# An API request body above this gets 413; JSON nested deeper than this gets 400. A report with
+# a long note is a few kilobytes; a FHIR Questionnaire import a few hundred.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", default=1_048_576, minimum=1024)
+API_MAX_JSON_DEPTH = 32
+
 # --- Sessions and cookies -------------------------------------------------------------------
 # Health data: sessions end after 30 idle minutes (ASVS 7.3.1) rather than Django's two weeks.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=30, minimum=1) * 60
@@ -377,7 +383,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, with a size and a depth limit (config/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
