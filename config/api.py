@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.exceptions import ErrorDetail
@@ -82,6 +83,32 @@ class ApiExceptionHandler(ExceptionHandler):
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=get_error_detail(exc))
         return super().convert_known_exceptions(exc)
+
+
+class QueryFilter(serializers.Serializer[Any]):
+    """Query-parameter filters: a parameter given empty (``until=``) is refused like any other
+    bad value, not taken as absent (DRF's form handling would), so the server answers what the
+    schema says."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank: dict[str, Any] = {
+            str(name): [ErrorDetail(str(_("This field may not be blank.")), code="blank")]
+            for name in self.fields
+            if hasattr(data, "get") and name in data and data.get(name) == ""
+        }
+        if blank:
+            raise exceptions.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "19:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A local wall-clock time written "HH:MM", 24-hour; the schema says exactly that."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=["%H:%M"], **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):

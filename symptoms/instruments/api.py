@@ -9,6 +9,7 @@ from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -16,10 +17,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from symptoms.instruments import selectors
-from symptoms.instruments.definitions import instrument_get
+from symptoms.instruments.definitions import current, instrument_get
 from symptoms.instruments.selectors import instrument_is_available
 
 # --- Instruments ----------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "enum": sorted(current()), "maxLength": 32})
+class InstrumentCodeField(serializers.CharField):
+    """An instrument code. The schema lists the codes this version knows; the server's answer
+    for another is its own ``unknown_instrument`` error, as before."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
 
 
 class OptionOut(serializers.Serializer[Any]):

@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import IsPatient, api_user
-from config.api import StrictBooleanField, StrictIntegerField
+from config.api import LocalTimeField, QueryFilter, StrictBooleanField, StrictIntegerField
+from symptoms.instruments.api import InstrumentCodeField
 from symptoms.models import (
     DeliveryEvent,
     Frequency,
@@ -32,15 +33,13 @@ from symptoms.reminders import schedules as reminders
 from symptoms.reminders import selectors as reminder_selectors
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
 
-HH_MM = ["%H:%M"]
-
 
 class ScheduleIn(serializers.Serializer[Any]):
     """Create: instrument, frequency and local_time are required. PATCH: any of the rest."""
 
-    instrument = serializers.CharField(max_length=32)
+    instrument = InstrumentCodeField()
     frequency = serializers.ChoiceField(choices=Frequency.choices)
-    local_time = serializers.TimeField(input_formats=HH_MM, help_text='Local "HH:MM", 24-hour.')
+    local_time = LocalTimeField(help_text='Local "HH:MM", 24-hour.')
     weekday = StrictIntegerField(
         required=False, allow_null=True, min_value=0, max_value=6, help_text="0 Monday … 6."
     )
@@ -52,8 +51,8 @@ class ScheduleIn(serializers.Serializer[Any]):
         max_value=31,
         help_text="29-31 fall on the last day of shorter months.",
     )
-    quiet_start = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
-    quiet_end = serializers.TimeField(required=False, allow_null=True, input_formats=HH_MM)
+    quiet_start = LocalTimeField(required=False, allow_null=True)
+    quiet_end = LocalTimeField(required=False, allow_null=True)
     paused_until = serializers.DateField(required=False, allow_null=True)
     is_active = StrictBooleanField(required=False)
 
@@ -156,8 +155,8 @@ class ScheduleDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DeliveryFilter(serializers.Serializer[Any]):
-    instrument = serializers.CharField(required=False, max_length=32)
+class DeliveryFilter(QueryFilter):
+    instrument = InstrumentCodeField(required=False)
     event = serializers.ChoiceField(required=False, choices=DeliveryEvent.choices)
 
 

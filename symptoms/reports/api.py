@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -21,6 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import IsPatient, api_user
+from config.api import QueryFilter
+from symptoms.instruments.api import InstrumentCodeField
 from symptoms.models import Report, ReportMode
 from symptoms.reports import selectors, services
 from symptoms.reports.services import NOTE_MAX_LENGTH
@@ -73,7 +74,7 @@ class TagListField(serializers.Field):  # type: ignore[type-arg]
 
 
 class ReportIn(serializers.Serializer[Any]):
-    instrument = serializers.CharField(max_length=32)
+    instrument = InstrumentCodeField()
     answers = AnswersField()
     client_id = serializers.UUIDField(
         help_text="Chosen by the client before the first attempt; a retry with the same id "
@@ -123,11 +124,11 @@ class ReportOut(serializers.ModelSerializer[Report]):
             "is_current",
         )
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_supersedes(self, report: Report) -> str | None:
         return str(report.supersedes.public_id) if report.supersedes else None
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_superseded_by(self, report: Report) -> str | None:
         later = getattr(report, "superseded_by", None)
         return str(later.public_id) if later else None
@@ -136,8 +137,8 @@ class ReportOut(serializers.ModelSerializer[Report]):
         return getattr(report, "superseded_by", None) is None
 
 
-class ReportFilter(serializers.Serializer[Any]):
-    instrument = serializers.CharField(required=False, max_length=32)
+class ReportFilter(QueryFilter):
+    instrument = InstrumentCodeField(required=False)
     since = serializers.DateField(required=False, help_text="Local date, inclusive.")
     until = serializers.DateField(required=False, help_text="Local date, inclusive.")
     include_superseded = serializers.BooleanField(required=False, default=False)

@@ -18,6 +18,8 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.access import IsClinician, IsPatient, api_user
 from accounts.models import AuditAction, User
+from config.api import QueryFilter
+from symptoms.instruments.api import InstrumentCodeField
 from symptoms.instruments.definitions import instrument_get
 from symptoms.trends import services
 from symptoms.trends.selectors import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
@@ -147,7 +149,7 @@ class TrendsOut(serializers.Serializer[Any]):
     flags = FlagOut(many=True)
 
 
-class TrendsFilter(serializers.Serializer[Any]):
+class TrendsFilter(QueryFilter):
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
 
@@ -257,7 +259,7 @@ class OwnTrendsView(APIView):
 
 
 class BaselineIn(serializers.Serializer[Any]):
-    instrument = serializers.CharField(max_length=32)
+    instrument = InstrumentCodeField()
     scale = serializers.CharField(max_length=32)
     since = serializers.DateField(help_text="Measure change from reports on or after this day.")
 
