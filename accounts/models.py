@@ -388,6 +388,10 @@ class ClinicianInvite(models.Model):
     link = models.OneToOneField(
         SharingLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="invite"
     )
+    # The email is an outbox entry: claimed by one sender at a time, marked once sent; a
+    # reaper re-queues one whose message was lost (accounts.services.invites_requeue_unsent).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClinicianInviteQuerySet.as_manager()
 

@@ -16,7 +16,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -433,6 +433,62 @@ def invite_create(*, clinician: User, email: str) -> ClinicianInvite:
 
     invite_send.delay_on_commit(invite.pk)  # type: ignore[attr-defined]  # DjangoTask, untyped
     return invite
+
+
+# An invitation email claimed this long ago and not sent is taken to be lost with its worker.
+INVITE_CLAIM_STALE = timedelta(minutes=10)
+# Unsent invitations older than this are queued again (their first message may have been lost).
+INVITE_REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def invite_email_claim(*, invite_id: int) -> ClinicianInvite | None:
+    """Claim the sending of one invitation email: the invitation is still pending, not sent,
+    and nobody else holds a fresh claim. Returns it, or None when there is nothing to send."""
+    now = timezone.now()
+    claimed = (
+        ClinicianInvite.objects.pending_at(now)
+        .filter(pk=invite_id, emailed_at__isnull=True)
+        .filter(
+            models.Q(email_claimed_at__isnull=True)
+            | models.Q(email_claimed_at__lt=now - INVITE_CLAIM_STALE)
+        )
+        .update(email_claimed_at=now)
+    )
+    if claimed != 1:
+        return None
+    return ClinicianInvite.objects.select_related("clinician").get(pk=invite_id)
+
+
+def invite_email_release(*, invite_id: int) -> None:
+    ClinicianInvite.objects.filter(pk=invite_id, emailed_at__isnull=True).update(
+        email_claimed_at=None
+    )
+
+
+def invite_emailed(*, invite_id: int) -> None:
+    ClinicianInvite.objects.filter(pk=invite_id).update(emailed_at=timezone.now())
+
+
+def invites_requeue_unsent() -> int:
+    """Queue again every pending invitation whose email was never sent and is not being sent:
+    its message was lost (a broker restarted without persistence, an enqueue that failed)."""
+    from accounts.tasks import invite_send  # tasks import services; avoid the cycle
+
+    now = timezone.now()
+    unsent = list(
+        ClinicianInvite.objects.pending_at(now)
+        .filter(emailed_at__isnull=True, created_at__lt=now - INVITE_REQUEUE_AFTER)
+        .filter(
+            models.Q(email_claimed_at__isnull=True)
+            | models.Q(email_claimed_at__lt=now - INVITE_CLAIM_STALE)
+        )
+        .values_list("pk", flat=True)
+    )
+    for invite_id in unsent:
+        invite_send.delay(invite_id)
+    if unsent:
+        logger.info("invites requeued: count=%d", len(unsent))
+    return len(unsent)
 
 
 @transaction.atomic

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.utils import timezone
 
 from accounts import mail, services
-from accounts.models import ClinicianInvite
 
 logger = logging.getLogger(__name__)
 
@@ -20,17 +18,23 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def invite_send(invite_id: int) -> None:
-    # A retry or a late message may come after the patient answered or the invitation expired.
-    invite = (
-        ClinicianInvite.objects.pending_at(timezone.now())
-        .select_related("clinician")
-        .filter(pk=invite_id)
-        .first()
-    )
+    # A retry, a late message or the reaper's copy may come after the patient answered, the
+    # invitation expired, or another worker sent it: the claim lets exactly one send.
+    invite = services.invite_email_claim(invite_id=invite_id)
     if invite is None:
         logger.info("invite_send: nothing to send for invite id=%s", invite_id)
         return
-    mail.invite_email_send(invite=invite)
+    try:
+        mail.invite_email_send(invite=invite)
+    except Exception:
+        services.invite_email_release(invite_id=invite_id)  # the retry may claim it again
+        raise
+    services.invite_emailed(invite_id=invite_id)
+
+
+@shared_task
+def invites_requeue_unsent() -> int:
+    return services.invites_requeue_unsent()
 
 
 @shared_task

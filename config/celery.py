@@ -45,6 +45,7 @@ app.conf.beat_schedule = {
     "reminders-dispatch-due": every(REMINDER_TICK_SECONDS, "symptoms.tasks.reminders_dispatch_due"),
     "reminders-reap-stuck": every(5 * 60, "symptoms.tasks.reminders_reap_stuck"),
     "share-codes-purge-expired": every(30 * 60, "accounts.tasks.share_codes_purge_expired"),
+    "invites-requeue-unsent": every(2 * 60, "accounts.tasks.invites_requeue_unsent"),
     "research-releases-reap-stuck": every(15 * 60, "symptoms.research.tasks.releases_reap_stuck"),
     # Quarterly, early on the first day of each quarter; a day late is still useful, a
     # backlog of old runs is not (expires after a day, not 1.5 quarters).

@@ -315,3 +315,59 @@ class TestInvites:
             pytest.raises(errors.InviteNotPending),
         ):
             services.invite_decide(invite=invite, patient=alice, accept=True)
+
+
+class TestInviteOutbox:
+    """An invitation's email is an outbox entry: sent exactly once, even when its message is
+    lost, delivered twice, or its worker dies mid-send."""
+
+    def invite(self, charlie: User) -> ClinicianInvite:
+        # In a test transaction the on-commit enqueue never runs: like a message that was lost.
+        with time_machine.travel(NOON, tick=False):
+            return services.invite_create(clinician=charlie, email="alice@example.org")
+
+    def test_the_reaper_sends_an_invitation_whose_message_was_lost(self, charlie: User) -> None:
+        invite = self.invite(charlie)
+        with time_machine.travel(NOON + timedelta(minutes=1), tick=False):
+            assert services.invites_requeue_unsent() == 0  # too recent: may still be queued
+        with time_machine.travel(NOON + timedelta(minutes=3), tick=False):
+            assert services.invites_requeue_unsent() == 1  # eager: sent on the spot
+            assert services.invites_requeue_unsent() == 0
+        assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+        invite.refresh_from_db()
+        assert invite.emailed_at == NOON + timedelta(minutes=3)
+
+    def test_a_message_delivered_twice_sends_one_email(self, charlie: User) -> None:
+        invite = self.invite(charlie)
+        with time_machine.travel(NOON, tick=False):
+            invite_send(invite.pk)
+            invite_send(invite.pk)
+        assert len(mail.outbox) == 1
+
+    def test_a_send_whose_worker_died_is_retried_after_the_claim_goes_stale(
+        self, charlie: User
+    ) -> None:
+        invite = self.invite(charlie)
+        with time_machine.travel(NOON, tick=False):
+            assert services.invite_email_claim(invite_id=invite.pk) is not None  # then it died
+        with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
+            assert services.invites_requeue_unsent() == 0  # someone may still be sending
+        with time_machine.travel(NOON + timedelta(minutes=11), tick=False):
+            assert services.invites_requeue_unsent() == 1
+        assert len(mail.outbox) == 1
+
+    def test_a_failed_send_leaves_it_for_the_retry(
+        self, charlie: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        invite = self.invite(charlie)
+
+        def smtp_down(**kwargs: Any) -> None:
+            raise ConnectionError("SMTP refused")
+
+        monkeypatch.setattr("accounts.mail.invite_email_send", smtp_down)
+        with time_machine.travel(NOON, tick=False), pytest.raises(ConnectionError):
+            invite_send.run(invite.pk)
+        monkeypatch.undo()
+        with time_machine.travel(NOON + timedelta(seconds=30), tick=False):
+            invite_send(invite.pk)
+        assert len(mail.outbox) == 1
