@@ -47,11 +47,13 @@ app.conf.beat_schedule = {
     "share-codes-purge-expired": every(30 * 60, "accounts.tasks.share_codes_purge_expired"),
     "invites-requeue-unsent": every(2 * 60, "accounts.tasks.invites_requeue_unsent"),
     "research-releases-reap-stuck": every(15 * 60, "symptoms.research.tasks.releases_reap_stuck"),
-    # Quarterly, early on the first day of each quarter; a day late is still useful, a
-    # backlog of old runs is not (expires after a day, not 1.5 quarters).
+    # Quarterly, on the 16th day of each quarter: after the default 14 settling days, so the
+    # quarter just ended is in it (with a longer RESEARCH_RELEASE_SETTLING_DAYS the release
+    # covers the quarters settled by then). A day late is still useful, a backlog of old runs
+    # is not (expires after a day, not 1.5 quarters).
     "research-release-quarterly": {
         "task": "symptoms.research.tasks.release_build_scheduled",
-        "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
+        "schedule": crontab(minute=30, hour=3, day_of_month=16, month_of_year="1,4,7,10"),
         "options": {"expires": 24 * 60 * 60},
     },
 }

@@ -456,9 +456,21 @@ INVITE_TTL_DAYS = env_int("INVITE_TTL_DAYS", default=14, minimum=1)
 # most one release may cover.
 RESEARCH_RELEASE_QUARTERS = env_int("RESEARCH_RELEASE_QUARTERS", default=4, minimum=1)
 RESEARCH_RELEASE_MAX_QUARTERS = 12
-# Differentially private releases: the total epsilon all of a calendar year's releases may spend
-# (docs/research.md; 16 follows the reference's 4 quarterly releases at epsilon 4).
+# A quarter is releasable once it has ended and this many days have passed, so that reports
+# uploaded late (offline phones) are in it: each quarter is published once (docs/research.md).
+RESEARCH_RELEASE_SETTLING_DAYS = env_int("RESEARCH_RELEASE_SETTLING_DAYS", default=14, minimum=0)
+# Differentially private releases, charged to the quarters of data they measure, whenever they
+# are requested (docs/research.md): the most epsilon ever spent on one quarter, and on the four
+# quarters of one calendar year together (16 follows the reference's annual cap).
+RESEARCH_DP_EPSILON_PER_QUARTER = env_int("RESEARCH_DP_EPSILON_PER_QUARTER", default=8, minimum=0)
 RESEARCH_DP_EPSILON_PER_YEAR = env_int("RESEARCH_DP_EPSILON_PER_YEAR", default=16, minimum=0)
+# The epsilon one request may spend on each quarter: below 0.1 a table is all noise, above 8 the
+# noise protects little (the reference's real deployments sit between 1 and about 20 per year).
+RESEARCH_DP_EPSILON_MIN = 0.1
+RESEARCH_DP_EPSILON_MAX = 8.0
+# An exact release and a differentially private one of the same quarter together undo the
+# noise (subtract one from the other); only an operator who accepts that may allow both.
+RESEARCH_ALLOW_EXACT_AND_DP = env_bool("RESEARCH_ALLOW_EXACT_AND_DP", default=False)
 
 # --- Logging: ids only, never health data (see docs/operations.md) ---------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO")

@@ -443,9 +443,11 @@ class ReleaseCell(models.Model):
 
 
 class PrivacyBudgetYear(models.Model):
-    """The epsilon spent by differentially private releases requested in one calendar year
-    (UTC). A request spends its epsilon with one conditional update, so two requests at once
-    cannot both pass the yearly cap. A build that fails does not give its epsilon back."""
+    """The epsilon spent on the data of one calendar year: the sum over its four quarters of
+    what differentially private releases measured there, whenever they were requested (rows
+    written before release quarters existed hold what was requested in that year). A request
+    spends with one conditional update, so two requests at once cannot both pass the yearly
+    cap. A build that fails does not give its epsilon back."""
 
     year = models.PositiveSmallIntegerField(unique=True)
     epsilon_spent = models.FloatField(default=0.0)
@@ -459,3 +461,36 @@ class PrivacyBudgetYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: epsilon {self.epsilon_spent:g} spent"
+
+
+class ReleaseQuarter(models.Model):
+    """One calendar quarter of data, as research releases see it: the specification version it
+    was published under, the releases whose cells froze it, and what was spent on it.
+
+    A quarter is published once per kind (docs/research.md): the first release that covers it
+    writes its cells; every later release that covers it copies exactly those cells, whatever
+    happened to consents, accounts and reports since. ``exact_requested`` and ``epsilon_spent``
+    are claimed when a release is requested, each with one conditional update, so an exact and
+    a differentially private release of one quarter cannot both pass, nor two requests at once
+    both pass the quarter's epsilon cap. A failed build gives neither back."""
+
+    period = models.CharField(max_length=16, unique=True)  # e.g. 2026-Q1
+    spec_version = models.CharField(max_length=16, blank=True)  # set at first publication
+    exact_release = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    noisy_release = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exact_requested = models.BooleanField(default=False)
+    epsilon_spent = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(epsilon_spent__gte=0), name="release_quarter_epsilon_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: epsilon {self.epsilon_spent:g} spent"

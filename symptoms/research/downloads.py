@@ -51,7 +51,10 @@ def release_parameters(release: Release) -> dict[str, Any]:
     return {
         "spec_version": release.spec_version,
         **release.parameters,
-        "consent": "research consent active when the build started",
+        "consent": "research consent active when the quarter was first published; of each "
+        "person, the reports dated on or after the consent",
+        "publication": "each quarter is published once: a later release covering it repeats "
+        "the cells of the release that first published it (first_published_in)",
         "unit": "one row per person per period: the mean of the person's scores in it",
     }
 
@@ -130,7 +133,8 @@ def _privacy(release: Release) -> dict[str, Any] | None:
         "unit": "one person",
         "mechanism": release.parameters.get("mechanism"),
         "measurements": "count, sum and count past the threshold per period and scale, over "
-        "every cell at every margin level; epsilon is split evenly over them",
+        "every cell at every margin level; epsilon is spent on each quarter, split evenly over its "
+        "measurements",
         "post_processing": "counts below the minimum cell size are shown as suppressed; "
         "means are noisy sum / noisy count, clamped to the range; no SD, median or quartiles",
         "accuracy_95": release.parameters.get("privacy", {}).get("accuracy", []),

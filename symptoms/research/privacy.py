@@ -8,13 +8,16 @@ measured over every cell of every table at every margin level: the count, the su
 ``levels`` distinct margin levels in the specification, one person moves each vector by at most
 ``levels`` (L1), times the largest absolute value for sums.
 
-The release's epsilon is split evenly over periods x scales x 3 measurements (sequential
-composition; cells within one measurement are covered by the L1 sensitivity), and each
-measurement adds discrete Laplace noise through OpenDP. Everything afterwards is
-post-processing and costs nothing: counts below the minimum cell size are shown as suppressed,
-means are noisy sum / noisy count clamped to the range, shares clamped to 0-1. SD, median and
-quartiles are not released (they would need budget of their own). No complementary suppression
-is needed: noise, not hiding, protects the cells, and differencing two noisy cells gives noise.
+The epsilon is spent on each period (a quarter of data, charged to that quarter's ledger)
+and split evenly over its scales x 3 measurements (sequential composition; cells within one
+measurement are covered by the L1 sensitivity), and each measurement adds discrete Laplace
+noise through OpenDP. A person present in several quarters composes across them: over k
+quarters at most k x epsilon, which the per-quarter and per-year caps bound. Everything
+afterwards is post-processing and costs nothing: counts below the minimum cell size are shown
+as suppressed, means are noisy sum / noisy count clamped to the range, shares clamped to 0-1.
+SD, median and quartiles are not released (they would need budget of their own). No
+complementary suppression is needed: noise, not hiding, protects the cells, and differencing
+two noisy cells gives noise.
 
 The accuracy published with the release is each measurement's 95% half-width.
 """
@@ -108,7 +111,7 @@ def noisy_cells_build(
         raise ValueError("epsilon must be a positive number")
     levels = levels_of(layout)
     cells = sorted({k for t in layout.tables for k in table_cells(layout, t)}, key=sorted)
-    per_measurement = epsilon / (len(periods) * len(layout.scales) * MEASUREMENTS)
+    per_measurement = epsilon / (len(layout.scales) * MEASUREMENTS)
     people: dict[tuple[str, str, Keys], list[float]] = defaultdict(list)
     for value in values:
         low, high = ranges[value.scale]

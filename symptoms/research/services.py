@@ -1,9 +1,12 @@
 """Writes for research releases: asking for a build and building one.
 
-A build reads only people whose research consent is active at the moment the build starts,
-reduces their scores to one mean per person, scale and quarter in SQL, coarsens their profile
-into the specification's bands, and hands that to the pure disclosure control. The cells and the
-release's number are written in one transaction, after which the release never changes.
+Each quarter is published once (``ledger``): a build computes only the quarters no earlier
+release published, and copies the frozen cells of the others. For those it reads people whose
+research consent is active at the moment the build starts, and of each person only the reports
+dated on or after that consent; it reduces their scores to one mean per person, scale and quarter
+in SQL, coarsens their profile into the specification's bands, and hands that to the pure
+disclosure control. The cells, the quarters' freezing and the release's number are written in
+one transaction, after which the release never changes.
 """
 
 from __future__ import annotations
@@ -17,27 +20,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, F, Max, Q
+from django.db.models import Avg, Exists, Max, OuterRef, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditAction, Consent, PatientProfile, User
-from symptoms.models import PrivacyBudgetYear, Release, ReleaseCell, ReleaseStatus, ReportScore
-from symptoms.research import disclosure
-from symptoms.research.errors import (
-    EpsilonInvalid,
-    PrivacyBudgetExhausted,
-    ReleaseParametersInvalid,
-    UnknownSpec,
-)
+from symptoms.models import Release, ReleaseCell, ReleaseStatus, ReportScore
+from symptoms.research import disclosure, ledger
+from symptoms.research.errors import ReleaseParametersInvalid, UnknownSpec
 from symptoms.research.specs import (
     CURRENT_SPEC,
     ReleaseSpec,
     age_band,
     country_category,
     duration_band,
-    last_complete_quarters,
     ms_type_category,
     quarter_bounds,
     quarters_between,
@@ -66,14 +63,18 @@ def release_request(
     queue: bool = True,
 ) -> Release:
     """A queued release of ``spec_version`` over the quarters given (default: the last four
-    complete ones); the worker builds it after this transaction commits. With ``epsilon`` it
-    is differentially private, and the epsilon is spent from this year's budget now."""
+    releasable ones); the worker builds it after this transaction commits. With ``epsilon`` it
+    is differentially private, and the epsilon is charged now to each quarter it will measure
+    (``ledger.quarters_claim``, which also refuses quarters not yet releasable, published
+    under another specification, or published as the other kind)."""
     try:
         spec_get(spec_version)
     except KeyError:
         raise UnknownSpec from None
     if first_quarter is None and last_quarter is None:
-        periods = last_complete_quarters(timezone.localdate(), settings.RESEARCH_RELEASE_QUARTERS)
+        periods = ledger.last_releasable_quarters(
+            today=timezone.localdate(), count=settings.RESEARCH_RELEASE_QUARTERS
+        )
     else:
         try:
             periods = quarters_between(first_quarter or "", last_quarter or first_quarter or "")
@@ -81,9 +82,16 @@ def release_request(
             raise ReleaseParametersInvalid() from None
         if not periods or len(periods) > settings.RESEARCH_RELEASE_MAX_QUARTERS:
             raise ReleaseParametersInvalid()
+    charged = ledger.quarters_claim(
+        periods=periods, spec_version=spec_version, epsilon=epsilon, today=timezone.localdate()
+    )
     parameters: dict[str, Any] = {"periods": periods, "min_cell_size": disclosure.MIN_CELL}
     if epsilon is not None:
-        parameters |= _epsilon_spend(epsilon)
+        parameters |= {
+            "epsilon": epsilon,
+            "mechanism": "discrete Laplace (OpenDP)",
+            "charged_quarters": charged,
+        }
     release = Release.objects.create(
         spec_version=spec_version, parameters=parameters, requested_by=requested_by
     )
@@ -100,28 +108,18 @@ def release_request(
     return release
 
 
-def _epsilon_spend(epsilon: float) -> dict[str, Any]:
-    """Spend ``epsilon`` from this calendar year's budget, or refuse. One conditional update:
-    a concurrent request that spent first makes this one fail the condition."""
-    cap = float(settings.RESEARCH_DP_EPSILON_PER_YEAR)
-    if not (0 < epsilon <= cap):  # NaN fails this too
-        raise EpsilonInvalid
-    year = timezone.now().year
-    PrivacyBudgetYear.objects.get_or_create(year=year)
-    spent = PrivacyBudgetYear.objects.filter(year=year, epsilon_spent__lte=cap - epsilon).update(
-        epsilon_spent=F("epsilon_spent") + epsilon
-    )
-    if spent != 1:
-        raise PrivacyBudgetExhausted
-    return {"epsilon": epsilon, "mechanism": "discrete Laplace (OpenDP)", "budget_year": year}
-
-
 def _person_period_values(
     *, spec: ReleaseSpec, periods: list[str], at: datetime
 ) -> list[disclosure.PersonValue]:
     """One value per person, scale and quarter: the mean of that person's scores in it, for
-    people with research consent active at ``at`` only."""
-    consenting = Consent.objects.counted_in_research_at(at).values("user_id")
+    people counted in research at ``at`` only (consent in force, confirmed email), and of their
+    reports only those dated on or after that consent (a new consent does not pull in the
+    past)."""
+    consents = Consent.objects.counted_in_research_at(at)
+    consenting = consents.values("user_id")
+    consented_by_then = consents.filter(
+        user_id=OuterRef("patient_id"), granted_at__date__lte=OuterRef("local_date")
+    )
     first_day, _ = quarter_bounds(periods[0])
     _, last_day = quarter_bounds(periods[-1])
     which = Q()
@@ -132,7 +130,7 @@ def _person_period_values(
             report__instrument_version=scale.instrument.version,
         )
     means = (
-        ReportScore.objects.filter(which, patient_id__in=consenting)
+        ReportScore.objects.filter(which, Exists(consented_by_then))
         .filter(local_date__gte=first_day, local_date__lte=last_day)
         .annotate(year=ExtractYear("local_date"), quarter=ExtractQuarter("local_date"))
         .values("patient_id", "instrument", "scale", "year", "quarter")
@@ -148,7 +146,8 @@ def _person_period_values(
     values = []
     for row in means:
         profile = profiles.get(row["patient_id"])
-        if profile is None:
+        period = f"{row['year']}-Q{row['quarter']}"
+        if profile is None or period not in periods:  # a frozen quarter between fresh ones
             continue
         year = int(row["year"])
         keys = {
@@ -161,7 +160,7 @@ def _person_period_values(
         values.append(
             disclosure.PersonValue(
                 person=row["patient_id"],
-                period=f"{year}-Q{row['quarter']}",
+                period=period,
                 scale=f"{row['instrument']}.{row['scale']}",
                 value=float(row["mean"]),
                 keys=keys,
@@ -201,28 +200,41 @@ def _cell_row(release: Release, position: int, cell: disclosure.Cell) -> Release
 
 
 def _publish(
-    release_id: int, outcome: disclosure.Outcome, started: float, privacy: dict[str, Any]
+    release_id: int,
+    fresh: dict[str, list[disclosure.Cell]],
+    started: float,
+    privacy: dict[str, Any],
 ) -> Release:
-    """Cells, number and status in one transaction; a number taken by a concurrent build
-    (unique constraint) is retried with the next one."""
+    """Cells, the quarters' freezing, number and status in one transaction; a number taken by
+    a concurrent build (unique constraint) is retried with the next one. A quarter that a
+    concurrent build froze while this one computed is copied from it, not from ``fresh``."""
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 release = Release.objects.select_for_update().get(pk=release_id)
+                periods: list[str] = release.parameters["periods"]
+                is_noisy = "epsilon" in release.parameters
+                cells, copied = ledger.quarters_freeze(
+                    release=release, fresh=fresh, periods=periods, is_noisy=is_noisy
+                )
                 latest = Release.objects.aggregate(latest=Max("number"))["latest"] or 0
                 ReleaseCell.objects.bulk_create(
-                    (_cell_row(release, i, c) for i, c in enumerate(outcome.cells)),
-                    batch_size=2000,
+                    (_cell_row(release, i, c) for i, c in enumerate(cells)), batch_size=2000
                 )
                 release.number = latest + 1
                 release.status = ReleaseStatus.PUBLISHED
                 release.progress = 100
                 release.built_at = timezone.now()
                 release.build_seconds = round(time.monotonic() - started, 2)
-                release.cell_count = len(outcome.cells)
-                release.suppressed_count = outcome.suppressed_rows
+                release.cell_count = len(cells)
+                release.suppressed_count = sum(1 for c in cells if c.suppressed)
+                parameters = {**release.parameters, "first_published_in": copied}
                 if privacy:  # the accuracy is published with the release
-                    release.parameters = {**release.parameters, "privacy": privacy}
+                    parameters["privacy"] = privacy
+                elif is_noisy and copied:  # every quarter reused: so is its accuracy
+                    source = Release.objects.get(number=next(iter(copied.values())))
+                    parameters["privacy"] = source.parameters.get("privacy", {})
+                release.parameters = parameters
                 release.save()
                 return release
         except IntegrityError:
@@ -230,14 +242,51 @@ def _publish(
     raise IntegrityError("could not number the release")
 
 
+def _fresh_cells(
+    release: Release, spec: ReleaseSpec, periods: list[str], at: datetime
+) -> tuple[dict[str, list[disclosure.Cell]], dict[str, Any]]:
+    """The cells of the quarters no release has published yet, by period, and the privacy
+    report of a noisy build."""
+    values = _person_period_values(spec=spec, periods=periods, at=at)
+    Release.objects.filter(pk=release.pk).update(progress=LOADED_AT)
+    epsilon = release.parameters.get("epsilon")
+    privacy: dict[str, Any] = {}
+    if epsilon is None:
+        outcome = disclosure.cells_build(
+            spec.layout, values, periods, progress=_progress_setter(release.pk)
+        )
+    else:
+        from symptoms.research.privacy import noisy_cells_build  # loads OpenDP's library
+
+        noisy = noisy_cells_build(
+            spec.layout,
+            values,
+            periods,
+            ranges={s.key: s.scale.range for s in spec.scales},
+            epsilon=float(epsilon),
+            progress=_progress_setter(release.pk),
+        )
+        outcome = noisy.outcome
+        privacy = {
+            "epsilon_per_measurement": noisy.epsilon_per_measurement,
+            "library": noisy.library,
+            "accuracy": [asdict(a) for a in noisy.accuracy],
+        }
+    by_period: dict[str, list[disclosure.Cell]] = {p: [] for p in periods}
+    for cell in outcome.cells:
+        by_period[cell.period].append(cell)
+    return by_period, privacy
+
+
 def release_build(*, release_id: int) -> Release | None:
     """Build a queued release. Another worker that claimed it first wins; this one returns
     None. A failure marks the release failed with the error's class name and re-raises.
 
     1. Claim the release (queued -> building) atomically.
-    2. Read one mean per consenting person, scale and quarter.
-    3. Compute every cell with suppression (progress 20-90%).
-    4. Publish: cells, number, status and counts in one transaction.
+    2. For the quarters not published yet (of this kind): read one mean per consenting person,
+       scale and quarter, and compute every cell with suppression or noise (progress 20-90%).
+    3. Publish: cells (the published quarters' copied), the quarters' freezing, number, status
+       and counts in one transaction.
     """
     started_at = timezone.now()
     claimed = Release.objects.filter(pk=release_id, status=ReleaseStatus.QUEUED).update(
@@ -251,32 +300,17 @@ def release_build(*, release_id: int) -> Release | None:
         release = Release.objects.get(pk=release_id)
         spec = spec_get(release.spec_version)
         periods: list[str] = release.parameters["periods"]
-        values = _person_period_values(spec=spec, periods=periods, at=started_at)
-        Release.objects.filter(pk=release_id).update(progress=LOADED_AT)
-        epsilon = release.parameters.get("epsilon")
+        frozen = ledger.frozen_sources(
+            periods=periods,
+            spec_version=release.spec_version,
+            is_noisy="epsilon" in release.parameters,
+        )
+        fresh_periods = [p for p in periods if p not in frozen]
+        fresh: dict[str, list[disclosure.Cell]] = {}
         privacy: dict[str, Any] = {}
-        if epsilon is None:
-            outcome = disclosure.cells_build(
-                spec.layout, values, periods, progress=_progress_setter(release_id)
-            )
-        else:
-            from symptoms.research.privacy import noisy_cells_build  # loads OpenDP's library
-
-            noisy = noisy_cells_build(
-                spec.layout,
-                values,
-                periods,
-                ranges={s.key: s.scale.range for s in spec.scales},
-                epsilon=float(epsilon),
-                progress=_progress_setter(release_id),
-            )
-            outcome = noisy.outcome
-            privacy = {
-                "epsilon_per_measurement": noisy.epsilon_per_measurement,
-                "library": noisy.library,
-                "accuracy": [asdict(a) for a in noisy.accuracy],
-            }
-        published = _publish(release_id, outcome, started, privacy)
+        if fresh_periods:
+            fresh, privacy = _fresh_cells(release, spec, fresh_periods, started_at)
+        published = _publish(release_id, fresh, started, privacy)
     except Exception as exc:
         Release.objects.filter(pk=release_id).update(
             status=ReleaseStatus.FAILED, error=type(exc).__name__[:64]

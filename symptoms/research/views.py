@@ -16,14 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import role_required
 from accounts.models import Role, User
+from config.service_errors import ServiceError
 from symptoms.history.views import CHART_CSP
 from symptoms.models import ReleaseStatus
 from symptoms.research import downloads, priorities, selectors, services
-from symptoms.research.errors import (
-    EpsilonInvalid,
-    PrivacyBudgetExhausted,
-    ReleaseParametersInvalid,
-)
 
 
 def priorities_page(request: HttpRequest) -> HttpResponse:
@@ -97,7 +93,7 @@ def releases_page(request: HttpRequest) -> HttpResponse:
                     last_quarter=form.cleaned_data["last_quarter"] or None,
                     epsilon=form.cleaned_data["epsilon"],
                 )
-            except (ReleaseParametersInvalid, EpsilonInvalid, PrivacyBudgetExhausted) as error:
+            except ServiceError as error:  # every refusal of the request is shown on the form
                 form.add_error(None, str(error.message))
             else:
                 messages.success(request, _("The release is queued; this page shows its progress."))

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import factory
+import time_machine
 
 from accounts.models import User
 from symptoms.models import (
@@ -119,9 +120,10 @@ def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
         )
         for user in users
     )
-    now = timezone.now()
+    # Consented before the reports (a release counts only reports dated on or after consent).
+    granted = min(timezone.now(), datetime.combine(on, time(0), tzinfo=UTC) - timedelta(days=1))
     Consent.objects.bulk_create(
-        Consent(user=user, purpose=ConsentPurpose.RESEARCH, text_version="1", granted_at=now)
+        Consent(user=user, purpose=ConsentPurpose.RESEARCH, text_version="1", granted_at=granted)
         for user in users
     )
     completed = datetime.combine(on, time(19, 0), tzinfo=ZoneInfo("UTC"))
@@ -185,7 +187,8 @@ def published_release(people: int = 11, on: date = date(2026, 2, 10)) -> Any:
 
     for _ in range(people):
         person = PatientFactory()
-        consent_set(user=person, granted=True)
+        with time_machine.travel(datetime.combine(on, time(0), tzinfo=UTC), tick=False):
+            consent_set(user=person, granted=True)  # before the report, so that it counts
         report(person, on=on)
     queued = services.release_request(
         requested_by=None, first_quarter=f"{on.year}-Q{(on.month - 1) // 3 + 1}", queue=False

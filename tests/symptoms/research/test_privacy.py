@@ -1,5 +1,5 @@
 """Differentially private releases: calibration against OpenDP's own accounting, the
-published accuracy, post-processing, and the yearly epsilon ledger."""
+published accuracy and post-processing. The ledger's tests are in test_ledger.py."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from datetime import date
 
 import opendp.prelude as dp
 import pytest
-from django.conf import LazySettings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symptoms.models import PrivacyBudgetYear, Release, ReleaseCell
+from symptoms.models import ReleaseCell
 from symptoms.research import privacy, services
 from symptoms.research.disclosure import Layout, PersonValue
-from symptoms.research.errors import EpsilonInvalid, PrivacyBudgetExhausted
 from tests.symptoms.factories import DAILY, report
 from tests.symptoms.research.test_disclosure import (
     PERIOD,
@@ -91,34 +89,6 @@ def test_it_shows_no_noisy_count_below_eleven_and_only_declared_keys(
             assert 0 <= cell.measures.mean <= 10
             share = cell.measures.share_past_threshold
             assert share is None or 0 <= share <= 1
-
-
-# --- The ledger ---------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_the_ledger_refuses_a_release_beyond_the_yearly_cap(settings: LazySettings) -> None:
-    settings.RESEARCH_DP_EPSILON_PER_YEAR = 16
-    services.release_request(requested_by=None, first_quarter=PERIOD, epsilon=10, queue=False)
-
-    with pytest.raises(PrivacyBudgetExhausted):
-        services.release_request(requested_by=None, first_quarter=PERIOD, epsilon=7, queue=False)
-    services.release_request(requested_by=None, first_quarter=PERIOD, epsilon=6, queue=False)
-
-    assert Release.objects.count() == 2
-    assert PrivacyBudgetYear.objects.get().epsilon_spent == 16
-    with pytest.raises(PrivacyBudgetExhausted):
-        services.release_request(requested_by=None, first_quarter=PERIOD, epsilon=0.01, queue=False)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("epsilon", [0, -1, 17, float("nan")])
-def test_the_ledger_refuses_an_epsilon_that_makes_no_sense(epsilon: float) -> None:
-    with pytest.raises(EpsilonInvalid):
-        services.release_request(
-            requested_by=None, first_quarter=PERIOD, epsilon=epsilon, queue=False
-        )
-    assert not Release.objects.exists()
 
 
 @pytest.mark.django_db

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import statistics
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, User
 from symptoms.models import Release, ReleaseCell, ReleaseStatus
-from symptoms.research import services
+from symptoms.research import ledger, services
 from symptoms.research.errors import ReleaseParametersInvalid, UnknownSpec
 from symptoms.research.specs import age_band, duration_band, last_complete_quarters
 from tests.accounts.factories import PatientFactory
@@ -25,12 +26,17 @@ pytestmark = pytest.mark.django_db
 ON = date(2026, 2, 10)  # 2026-Q1
 
 
-def consenting_patients(count: int) -> list[User]:
+CONSENTED_AT = datetime(2026, 1, 1, tzinfo=UTC)  # before every report of these tests
+
+
+def consenting_patients(count: int, at: datetime = CONSENTED_AT) -> list[User]:
+    """Patients who consented at ``at``: a release counts their reports dated from then."""
     people = []
-    for _ in range(count):
-        person = PatientFactory()
-        account_services.consent_set(user=person, granted=True)
-        people.append(person)
+    with time_machine.travel(at, tick=False):
+        for _ in range(count):
+            person = PatientFactory()
+            account_services.consent_set(user=person, granted=True)
+            people.append(person)
     return people
 
 
@@ -73,16 +79,21 @@ def test_it_leaves_out_consenting_accounts_whose_email_is_not_confirmed() -> Non
     assert overall(build()).n == 12
 
 
-def test_it_drops_a_person_who_withdrew_consent_from_the_next_release() -> None:
+def test_it_drops_a_person_who_withdrew_consent_from_quarters_not_yet_published() -> None:
     people = consenting_patients(13)
     for person in people:
         report(person, on=ON)
+        report(person, on=date(2026, 5, 5))
     first = build()
 
     account_services.consent_set(user=people[0], granted=False)
-    second = build()
+    second = build(last_quarter="2026-Q2")
 
-    assert (overall(first).n, overall(second).n) == (13, 12)
+    q1, q2 = (
+        ReleaseCell.objects.get(release=second, period=p, table="overall", scale="daily.fatigue")
+        for p in ("2026-Q1", "2026-Q2")
+    )
+    assert (overall(first).n, q1.n, q2.n) == (13, 13, 12)  # published once, then frozen
     assert (first.number, second.number) == (1, 2)
 
 
@@ -248,4 +259,7 @@ def test_the_quarterly_schedule_queues_a_release_of_the_last_four_quarters() -> 
 
     release = Release.objects.get()
     assert release.status == ReleaseStatus.QUEUED
-    assert release.parameters["periods"] == last_complete_quarters(timezone.localdate())
+    assert entry["schedule"].day_of_month == {16}  # after the 14 days quarters settle
+    assert release.parameters["periods"] == ledger.last_releasable_quarters(
+        today=timezone.localdate(), count=4
+    )
