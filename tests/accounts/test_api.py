@@ -203,7 +203,7 @@ class TestResearchConsent:
         body = api_as(alice).get("/api/v1/me/consents/research/").json()
 
         assert body["granted"] is False
-        assert body["text_version"] == "research-v1"
+        assert body["text_version"] == "research-v2"
         assert "at least 11 people" in body["text"]
         assert body["history"] == []
 
@@ -222,7 +222,7 @@ class TestResearchConsent:
         assert withdrawn.json()["history"] == [
             {
                 "id": str(consent.public_id),
-                "text_version": "research-v1",
+                "text_version": "research-v2",
                 "granted_at": "2026-11-23T12:00:00Z",
                 "withdrawn_at": "2026-11-24T12:00:00Z",
             }

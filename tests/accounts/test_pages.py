@@ -461,7 +461,7 @@ def test_it_grants_and_withdraws_research_consent_with_one_button_each(
     assert client.post(url, {"decision": "grant"}).status_code == 302
     consent = Consent.objects.get(user=alice)
     assert consent.withdrawn_at is None
-    assert consent.text_version == "research-v1"
+    assert consent.text_version == "research-v2"
     html = html_of(client.get(url))
     assert "You have agreed to research use." in html
     assert 'name="decision" value="withdraw"' in html

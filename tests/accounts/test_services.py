@@ -109,7 +109,7 @@ class TestConsent:
 
         assert first == again
         assert first is not None
-        assert first.text_version == "research-v1"
+        assert first.text_version == "research-v2"
         assert actions() == [AuditAction.CONSENT_GRANTED]
 
     def test_it_withdraws_as_easily_as_it_grants(self, alice: User) -> None:
