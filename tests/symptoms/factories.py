@@ -90,11 +90,13 @@ class ReminderDeliveryFactory(factory.django.DjangoModelFactory[ReminderDelivery
     channel = "email"
 
 
-def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
+def research_cohort(
+    size: int, *, on: date, seed: int = 0, also_on: tuple[date, ...] = ()
+) -> list[User]:
     """``size`` consenting patients with varied profiles, each with one daily check-in on
-    ``on`` and, for about a third, an MFIS total: written with bulk_create, so that cohorts of
-    thousands take seconds. Scores go straight into the narrow table, as report_submit would
-    store them."""
+    ``on`` (and on each day of ``also_on``) and, for about a third, an MFIS total: written with
+    bulk_create, so that cohorts of thousands take seconds. Scores go straight into the narrow
+    table, as report_submit would store them."""
     import random
 
     from django.utils import timezone
@@ -126,14 +128,15 @@ def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
         Consent(user=user, purpose=ConsentPurpose.RESEARCH, text_version="1", granted_at=granted)
         for user in users
     )
-    completed = datetime.combine(on, time(19, 0), tzinfo=ZoneInfo("UTC"))
     reports: list[Report] = []
-    for user in users:
-        daily = {item: rng.randint(0, 10) for item in DAILY}
-        reports.append(report_row(user, "daily", daily, daily, on, completed))
-        if rng.random() < 0.35:
-            total = rng.randint(0, 84)
-            reports.append(report_row(user, "mfis", {}, {"total": total}, on, completed))
+    for day in (on, *also_on):
+        completed = datetime.combine(day, time(19, 0), tzinfo=ZoneInfo("UTC"))
+        for user in users:
+            daily = {item: rng.randint(0, 10) for item in DAILY}
+            reports.append(report_row(user, "daily", daily, daily, day, completed))
+            if rng.random() < 0.35:
+                total = rng.randint(0, 84)
+                reports.append(report_row(user, "mfis", {}, {"total": total}, day, completed))
     Report.objects.bulk_create(reports, batch_size=2000)
     ReportScore.objects.bulk_create(
         (
@@ -143,7 +146,7 @@ def research_cohort(size: int, *, on: date, seed: int = 0) -> list[User]:
                 instrument=r.instrument,
                 scale=scale,
                 value=value,
-                local_date=on,
+                local_date=r.local_date,
             )
             for r in reports
             for scale, value in r.scores.items()
