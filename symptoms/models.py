@@ -87,6 +87,9 @@ class ReportScore(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     instrument = models.CharField(max_length=32)
+    # The report's instrument version, copied so that aggregates (research releases) select a
+    # version without joining the reports; every writer sets it (reports.services).
+    instrument_version = models.CharField(max_length=16, default="")
     scale = models.CharField(max_length=32)
     value = models.FloatField()
     local_date = models.DateField()

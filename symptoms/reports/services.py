@@ -193,6 +193,7 @@ def report_submit(
             report=report,
             patient=patient,
             instrument=definition.code,
+            instrument_version=report.instrument_version,
             scale=key,
             value=value,
             local_date=local_date,

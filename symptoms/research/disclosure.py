@@ -1,5 +1,5 @@
 """Disclosure control for research releases: every cell of a table, with its margins, and the
-suppression that keeps small groups hidden. Pure Python plus numpy/scipy; no Django.
+suppression that keeps small groups hidden. Pure Python plus HiGHS (highspy); no Django.
 
 Input is one value per person, period and scale (the person's mean over the period), with the
 person's coarsened keys for that period. How a release's cells are made (``cells_build``):
@@ -21,7 +21,11 @@ person's coarsened keys for that period. How a release's cells are made (``cells
    b. then an audit by linear programming: for every suppressed cell, the largest n the
       published cells allow (over all relations at once, with every suppressed cell at least 1
       when it is not empty) must reach ``min_cell``. Where it does not, the smallest non-empty
-      published cell next to it is suppressed too, and the loop goes round again.
+      published cell next to it is suppressed too, and the loop goes round again. Each
+      connected component of suppressed cells is one HiGHS model, built once per round and
+      re-solved with only its objective changed (warm-started from the previous basis); a
+      component already found safe, whose cells and neighbours did not change, is not
+      audited again.
 5. Scales of one instrument (answered on the same form, so about the same people) share one
    suppression pattern; so a cell hidden for one of them is hidden for all, and one scale's
    published counts cannot be used to undo another's suppression. A suppressed cell hides every
@@ -34,8 +38,9 @@ value), as measured by the LP relaxation. Limits: the integer bound may be tight
 one in three-dimensional tables; sums recovered from mean x n (and counts from share x n) obey
 the same relations with the same suppressed cells, so they are never pinned by relations alone,
 but their bounds are not audited separately; a published cell whose people all share one value
-(for example all at the scale's floor) tells that value about each of them; separate releases
-are not protected against each other (a withdrawn consent changes the next release).
+(for example all at the scale's floor) tells that value about each of them. Separate releases
+are protected against each other outside this module: each quarter is published once
+(symptoms/research/ledger.py).
 """
 
 from __future__ import annotations
@@ -47,8 +52,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.optimize import linprog
+import highspy
 
 from symptoms.instruments.scoring import Comparison, compares
 
@@ -171,6 +175,7 @@ class Outcome:
     primary: int = 0  # distinct cells (per scale) suppressed because they are small
     complementary: int = 0  # distinct cells (per scale) suppressed to protect others
     audit_rounds: int = 0
+    lp_solves: int = 0  # linear programmes solved by the audit (one per min or max)
 
     @property
     def suppressed_rows(self) -> int:
@@ -264,25 +269,22 @@ def relations_of(layout: Layout) -> list[Relation]:
 # --- Suppression ------------------------------------------------------------------------------
 
 
-def _first_unprotected(
+def _audit_model(
     component: Sequence[Keys],
     relations: Sequence[Relation],
     counts: Mapping[Keys, int],
     suppressed: set[Keys],
-    min_cell: int,
-) -> Keys | None:
-    """The first cell of ``component`` the published cells pin down or show to be small.
-
-    For each suppressed cell two LPs (relaxations of the intruder's integer problem) give the
-    smallest and largest n consistent with every relation touching the component, where a
-    non-empty hidden cell holds at least one person. Unprotected: the largest is below
-    ``min_cell``, or the interval is narrower than one person. Empty hidden cells are not
-    checked: a sampling zero is published anyway."""
+) -> highspy.Highs | None:
+    """The intruder's linear programme over one component: a variable per suppressed cell (at
+    least 1 when the cell is not empty), an equality per relation touching it, no objective
+    yet. None when no relation touches it."""
     index = {keys: i for i, keys in enumerate(component)}
-    rows: list[list[float]] = []
+    starts: list[int] = []
+    columns: list[int] = []
+    coefficients: list[float] = []
     rhs: list[float] = []
     for relation in relations:
-        row = [0.0] * len(component)
+        row: dict[int, float] = defaultdict(float)
         known = 0.0
         for member in relation.members:
             sign = 1.0 if member == relation.total else -1.0
@@ -290,31 +292,89 @@ def _first_unprotected(
                 row[index[member]] += sign
             else:
                 known += sign * counts.get(member, 0)
-        rows.append(row)
+        starts.append(len(columns))
+        for column, coefficient in row.items():
+            if coefficient:
+                columns.append(column)
+                coefficients.append(coefficient)
         rhs.append(-known)
-    if not rows:
+    if not rhs:
         return None
-    a, b = np.array(rows), np.array(rhs)
-    bounds = [(1.0 if counts.get(k, 0) >= 1 else 0.0, None) for k in component]
-    for target in component:
+    model = highspy.Highs()
+    model.setOptionValue("output_flag", False)
+    model.setOptionValue("presolve", "off")  # tiny models, re-solved many times: keep the basis
+    lower = [1.0 if counts.get(k, 0) >= 1 else 0.0 for k in component]
+    model.addVars(len(component), lower, [highspy.kHighsInf] * len(component))
+    model.addRows(len(rhs), rhs, rhs, len(columns), starts, columns, coefficients)
+    return model
+
+
+_DECIDED = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+
+
+def _extreme(model: highspy.Highs, *, maximise: bool) -> float:
+    sense = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    model.changeObjectiveSense(sense)
+    model.run()
+    status = model.getModelStatus()
+    if status not in _DECIDED:
+        # A warm start now and then ends undecided ("unknown"), typically on the way to an
+        # unbounded ray; solved again from scratch, it is decided.
+        model.clearSolver()
+        model.run()
+        status = model.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(model.getInfo().objective_function_value)
+    unbounded = (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,  # feasible: the true counts fit
+    )
+    if maximise and status in unbounded:
+        return math.inf  # nothing caps this cell
+    raise ArithmeticError(f"suppression audit failed: {model.modelStatusToString(status)}")
+
+
+def _first_unprotected(
+    component: Sequence[Keys],
+    relations: Sequence[Relation],
+    counts: Mapping[Keys, int],
+    suppressed: set[Keys],
+    min_cell: int,
+    outcome: Outcome | None = None,
+) -> Keys | None:
+    """The first cell of ``component`` the published cells pin down or show to be small.
+
+    For each suppressed cell two LPs (relaxations of the intruder's integer problem) give the
+    largest and smallest n consistent with every relation touching the component, where a
+    non-empty hidden cell holds at least one person: one model, whose objective alone changes
+    from cell to cell. Unprotected: the largest is below ``min_cell``, or the interval is
+    narrower than one person. Empty hidden cells are not checked: a sampling zero is published
+    anyway."""
+    model = _audit_model(component, relations, counts, suppressed)
+    if model is None:
+        return None
+    previous: int | None = None
+    for column, target in enumerate(component):
         if counts.get(target, 0) == 0:
             # Hidden only to share a pattern with another scale: that it is empty is no more
             # than a published zero would say.
             continue
-        found: list[float] = []
-        for sign in (-1.0, 1.0):  # the largest n, then the smallest
-            objective = np.zeros(len(component))
-            objective[index[target]] = sign
-            result = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            if result.status == 3:  # unbounded: nothing caps this cell
-                found.append(math.inf)
-                continue
-            if result.status != 0:
-                raise ArithmeticError(f"suppression audit failed: {result.message}")
-            found.append(float(sign * result.fun))
-            if sign < 0 and found[0] < min_cell - 1e-6:
-                return target
-        high, low = found
+        if previous is not None:
+            model.changeColCost(previous, 0.0)
+        model.changeColCost(column, 1.0)
+        previous = column
+        high = _extreme(model, maximise=True)
+        if outcome is not None:
+            outcome.lp_solves += 1
+        if high < min_cell - 1e-6:
+            return target
+        low = _extreme(model, maximise=False)
+        if outcome is not None:
+            outcome.lp_solves += 1
         if high - low < 1 - 1e-6:
             return target
     return None
@@ -363,10 +423,12 @@ def suppress(
     cells: Iterable[Keys],
     relations: Sequence[Relation],
     min_cell: int = MIN_CELL,
+    outcome: Outcome | None = None,
 ) -> tuple[set[Keys], int]:
     """One pattern for scales that share it: (the suppressed cells, audit rounds).
 
-    ``counts_by_scale`` gives each scale's n per cell (missing means 0)."""
+    ``counts_by_scale`` gives each scale's n per cell (missing means 0); ``outcome``, when
+    given, counts the LP solves."""
     suppressed = {
         k for k in cells if any(1 <= counts.get(k, 0) < min_cell for counts in counts_by_scale)
     }
@@ -400,7 +462,9 @@ def suppress(
                 marker = (number, frozenset(component))
                 if marker in passed or marker[1] in handled:
                     continue
-                failing = _first_unprotected(component, touching, counts, suppressed, min_cell)
+                failing = _first_unprotected(
+                    component, touching, counts, suppressed, min_cell, outcome
+                )
                 if failing is None:
                     passed.add(marker)
                     continue
@@ -482,7 +546,7 @@ def cells_build(
             counts = [
                 {k: len(buckets.get((period, s.key, k), ())) for k in all_cells} for s in members
             ]
-            suppressed, rounds = suppress(counts, all_cells, relations, layout.min_cell)
+            suppressed, rounds = suppress(counts, all_cells, relations, layout.min_cell, outcome)
             outcome.audit_rounds += rounds
             for scale, scale_counts in zip(members, counts, strict=True):
                 small = sum(1 for k in suppressed if 1 <= scale_counts[k] < layout.min_cell)

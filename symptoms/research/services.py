@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Exists, Max, OuterRef, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
@@ -45,6 +45,9 @@ from symptoms.research.specs import (
 logger = logging.getLogger(__name__)
 
 LOADED_AT = 20  # progress (percent) once the values are read; the tables take it to 90
+# The build's read sorts and groups every score of its quarters; PostgreSQL's default 4 MB of
+# work_mem made it spill hundreds of MB to disk (issue 13). Set for the read's transaction only.
+BUILD_WORK_MEM = "256MB"
 # Longer than release_build's hard time limit (30 minutes), so a live build is never touched.
 BUILD_STUCK_AFTER = timedelta(hours=1)
 # A queued release whose task message was lost (Redis restarted without persistence) is
@@ -127,7 +130,7 @@ def _person_period_values(
         which |= Q(
             instrument=scale.instrument.code,
             scale=scale.scale.key,
-            report__instrument_version=scale.instrument.version,
+            instrument_version=scale.instrument.version,  # on the row: no join with reports
         )
     means = (
         ReportScore.objects.filter(which, Exists(consented_by_then))
@@ -247,7 +250,11 @@ def _fresh_cells(
 ) -> tuple[dict[str, list[disclosure.Cell]], dict[str, Any]]:
     """The cells of the quarters no release has published yet, by period, and the privacy
     report of a noisy build."""
-    values = _person_period_values(spec=spec, periods=periods, at=at)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
+        values = _person_period_values(spec=spec, periods=periods, at=at)
     Release.objects.filter(pk=release.pk).update(progress=LOADED_AT)
     epsilon = release.parameters.get("epsilon")
     privacy: dict[str, Any] = {}

@@ -144,6 +144,7 @@ def research_cohort(
                 report=r,
                 patient=r.patient,
                 instrument=r.instrument,
+                instrument_version=r.instrument_version,
                 scale=scale,
                 value=value,
                 local_date=r.local_date,

@@ -310,8 +310,8 @@ def test_two_requests_at_once_cannot_both_pass_the_quarter_cap(
     with connection.cursor() as cursor:  # wait until it is blocked on the first one's row lock
         while two.is_alive() and not blocked:
             cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-                " WHERE NOT l.granted AND d.datname = current_database()"
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
             blocked = cursor.fetchone()[0] > 0
     proceed.set()

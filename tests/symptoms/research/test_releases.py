@@ -263,3 +263,22 @@ def test_the_quarterly_schedule_queues_a_release_of_the_last_four_quarters() -> 
     assert release.parameters["periods"] == ledger.last_releasable_quarters(
         today=timezone.localdate(), count=4
     )
+
+
+def test_it_reads_scores_without_joining_the_reports() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for person in consenting_patients(11):
+        report(person, on=ON)
+    queued = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.release_build(release_id=queued.pk)
+
+    reads = [q["sql"] for q in queries if 'FROM "symptoms_reportscore"' in q["sql"]]
+    assert len(reads) == 1
+    assert 'JOIN "symptoms_report" ' not in reads[0]
+    assert '"symptoms_reportscore"."instrument_version"' in reads[0]
+    if connection.vendor == "postgresql":  # the sort of the read stays in memory
+        assert any("set_config('work_mem'" in q["sql"] for q in queries)
