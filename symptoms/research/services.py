@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Exists, Max, OuterRef, Q
+from django.db.models import Avg, F, Max, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
@@ -120,9 +120,6 @@ def _person_period_values(
     past)."""
     consents = Consent.objects.counted_in_research_at(at)
     consenting = consents.values("user_id")
-    consented_by_then = consents.filter(
-        user_id=OuterRef("patient_id"), granted_at__date__lte=OuterRef("local_date")
-    )
     first_day, _ = quarter_bounds(periods[0])
     _, last_day = quarter_bounds(periods[-1])
     which = Q()
@@ -133,7 +130,13 @@ def _person_period_values(
             instrument_version=scale.instrument.version,  # on the row: no join with reports
         )
     means = (
-        ReportScore.objects.filter(which, Exists(consented_by_then))
+        # One join with the person's consent in force (at most one per person at a moment),
+        # which must be dated no later than the report.
+        ReportScore.objects.filter(which)
+        .filter(
+            patient__consents__in=consents.values("pk"),
+            patient__consents__granted_at__date__lte=F("local_date"),
+        )
         .filter(local_date__gte=first_day, local_date__lte=last_day)
         .annotate(year=ExtractYear("local_date"), quarter=ExtractQuarter("local_date"))
         .values("patient_id", "instrument", "scale", "year", "quarter")

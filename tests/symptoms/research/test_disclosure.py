@@ -384,3 +384,34 @@ def test_it_refuses_two_values_for_one_person_period_and_scale() -> None:
 
     with pytest.raises(LayoutError, match="more than one value"):
         cells_build(TWO_BY_TWO, [value, value], [PERIOD])
+
+
+@given(
+    st.lists(st.integers(0, 20).map(lambda v: v / 2), max_size=30),
+    st.sampled_from(["gte", "gt", "lte", "lt"]),
+    st.integers(0, 20).map(lambda v: v / 2),
+)
+def test_it_counts_values_past_a_threshold_as_comparing_each_would(
+    values: list[float], comparison: Any, value: float
+) -> None:
+    threshold = Threshold(value, comparison)
+
+    assert threshold.count_met(sorted(values)) == sum(1 for v in values if threshold.is_met(v))
+
+
+@given(st.lists(st.floats(0, 84, allow_nan=False), min_size=2, max_size=40))
+def test_its_sd_agrees_with_the_standard_library(values: list[float]) -> None:
+    import statistics
+
+    assert measures_of(values, None).sd == pytest.approx(statistics.stdev(values), abs=0.0051)
+
+
+def test_it_counts_the_linear_programmes_the_audit_solves() -> None:
+    values = cohort_of(
+        TWO_BY_TWO, {("f", "pp"): 30, ("f", "sp"): 3, ("m", "pp"): 25, ("m", "sp"): 40}
+    )
+
+    outcome = cells_build(TWO_BY_TWO, values, [PERIOD])
+
+    assert outcome.primary >= 1
+    assert outcome.lp_solves >= 2 * outcome.primary  # at least a max and a min per hidden cell

@@ -1,0 +1,278 @@
+"""How long a research release takes to build, against hand-written SQL for the same means.
+
+Builds a throwaway PostgreSQL test database (DATABASE_URL), and for cohorts of 1,000 and 5,000
+consenting people over four quarters (three daily check-ins per person per quarter, an MFIS
+total for about a third, skewed keys: most people in one country, most with progressive MS, ages
+bunched in the fifties) times in the same run:
+
+- the build (``release_request`` + ``release_build``: read, disclosure control with its LP
+  audit, publication of every cell), and
+- one hand-written SQL statement computing the same cells' n and mean (one row per person per
+  quarter and scale, then every margin level of every table with GROUPING SETS), without
+  suppression, SD, medians, quartiles or shares, and writing nothing.
+
+Prints both times and their ratio (the target is at most 2), the LP solves, the suppressed
+cells, and the process's peak resident memory after each build.
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/mstracker \\
+        .venv/bin/python benchmarks/release.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from accounts.models import Consent, ConsentPurpose, PatientProfile, Role, User  # noqa: E402
+from symptoms.models import Report, ReportScore  # noqa: E402
+from symptoms.research import disclosure, services  # noqa: E402
+from symptoms.research.privacy import levels_of  # noqa: E402
+from symptoms.research.specs import COUNTRIES, spec_get  # noqa: E402
+
+SIZES = (1000, 5000)
+QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")
+DAYS = [date(2025, month, day) for month in (1, 4, 7, 10) for day in (10, 30)] + [
+    date(2025, month, 20) for month in (3, 6, 9, 12)
+]  # three days in each quarter
+DAILY = ("fatigue", "mobility", "upper_limb", "pain", "cognition")
+
+
+def cohort(size: int, seed: int) -> None:
+    """``size`` consenting people with skewed keys and three check-ins per quarter, in bulk."""
+    rng = random.Random(seed)
+    tag = uuid.uuid4().hex[:8]
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        User(email=f"bench-{tag}-{i}@example.org", role=Role.PATIENT, password=unusable)
+        for i in range(size)
+    )
+    countries = ["GB"] * 70 + ["US"] * 8 + ["IE"] * 5 + ["DE", "IT", "NZ", "MT", ""] * 3 + ["CA"]
+    profiles = []
+    for user in users:
+        born = min(2004, max(1935, int(rng.gauss(1972, 10))))
+        profiles.append(
+            PatientProfile(
+                user=user,
+                birth_year=born,
+                diagnosis_year=rng.randint(born + 18, 2025),
+                sex=rng.choice(["female"] * 7 + ["male"] * 3 + ["undisclosed"]),
+                ms_type=rng.choice(["spms"] * 5 + ["ppms"] * 3 + ["rrms", "", "other"]),
+                country=rng.choice(countries),
+            )
+        )
+    PatientProfile.objects.bulk_create(profiles)
+    Consent.objects.bulk_create(
+        Consent(
+            user=user,
+            purpose=ConsentPurpose.RESEARCH,
+            text_version="research-v2",
+            granted_at=datetime(2024, 12, 1, tzinfo=UTC),
+        )
+        for user in users
+    )
+    reports = []
+    for user in users:
+        for day in DAYS:
+            completed = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=19)
+            daily = {item: rng.randint(0, 10) for item in DAILY}
+            reports.append(row(user, "daily", daily, day, completed))
+            if rng.random() < 0.35 and day.day == 20:
+                reports.append(row(user, "mfis", {"total": rng.randint(0, 84)}, day, completed))
+    Report.objects.bulk_create(reports, batch_size=5000)
+    ReportScore.objects.bulk_create(
+        (
+            ReportScore(
+                report=r,
+                patient_id=r.patient_id,
+                instrument=r.instrument,
+                instrument_version=r.instrument_version,
+                scale=scale,
+                value=value,
+                local_date=r.local_date,
+            )
+            for r in reports
+            for scale, value in r.scores.items()
+        ),
+        batch_size=10000,
+    )
+
+
+def row(user: User, instrument: str, scores: dict[str, Any], on: date, at: datetime) -> Report:
+    return Report(
+        patient=user,
+        instrument=instrument,
+        instrument_version="1",
+        scoring_version="1",
+        client_id=uuid.uuid4(),
+        answers={},
+        scores=scores,
+        language="en",
+        local_date=on,
+        time_zone="UTC",
+        completed_at=at,
+    )
+
+
+def hand_written_sql() -> tuple[str, list[Any]]:
+    """Every cell's n and mean of the person-quarter means, in one statement."""
+    spec = spec_get()
+    which = " OR ".join(
+        "(s.instrument = %s AND s.scale = %s AND s.instrument_version = %s)" for _ in spec.scales
+    )
+    params: list[Any] = []
+    for scale in spec.scales:
+        params += [scale.instrument.code, scale.scale.key, scale.instrument.version]
+    listed = ", ".join(f"'{c}'" for c in COUNTRIES if c not in ("other", "unknown"))
+    sets = ", ".join("(" + ", ".join(sorted(level)) + ")" for level in levels_of(spec.layout))
+    sql = f"""
+    WITH consenting AS (
+        SELECT c.user_id, c.granted_at FROM accounts_consent c
+        JOIN accounts_user u ON u.id = c.user_id
+        WHERE c.purpose = 'research' AND c.granted_at <= now()
+          AND (c.withdrawn_at IS NULL OR c.withdrawn_at > now())
+          AND u.role = 'patient' AND u.is_active
+    ), person AS (
+        SELECT s.patient_id, s.instrument || '.' || s.scale AS scale,
+               EXTRACT(YEAR FROM s.local_date)::int AS year,
+               EXTRACT(QUARTER FROM s.local_date)::int AS quarter, AVG(s.value) AS mean
+        FROM symptoms_reportscore s
+        JOIN consenting c ON c.user_id = s.patient_id
+         AND s.local_date >= (c.granted_at AT TIME ZONE 'UTC')::date
+        WHERE s.local_date BETWEEN '2025-01-01' AND '2025-12-31' AND ({which})
+        GROUP BY 1, 2, 3, 4
+    ), keyed AS (
+        SELECT p.year, p.quarter, p.scale, p.mean,
+            CASE WHEN pr.ms_type IN ('ppms', 'spms', 'rrms') THEN pr.ms_type ELSE 'other' END
+                AS ms_type,
+            CASE WHEN pr.birth_year IS NULL OR p.year - pr.birth_year < 18 THEN 'unknown'
+                 WHEN p.year - pr.birth_year < 40 THEN '18-39'
+                 WHEN p.year - pr.birth_year >= 70 THEN '70+'
+                 ELSE ((p.year - pr.birth_year) / 10 * 10)::text || '-'
+                      || ((p.year - pr.birth_year) / 10 * 10 + 9)::text END AS age_band,
+            CASE WHEN pr.sex IN ('female', 'male') THEN pr.sex ELSE 'other_or_undisclosed' END
+                AS sex,
+            CASE WHEN pr.diagnosis_year IS NULL THEN 'unknown'
+                 WHEN p.year - pr.diagnosis_year < 5 THEN '<5'
+                 WHEN p.year - pr.diagnosis_year >= 20 THEN '20+'
+                 ELSE ((p.year - pr.diagnosis_year) / 5 * 5)::text || '-'
+                      || ((p.year - pr.diagnosis_year) / 5 * 5 + 4)::text END
+                AS disease_duration,
+            CASE WHEN pr.country = '' THEN 'unknown' WHEN pr.country IN ({listed})
+                 THEN pr.country ELSE 'other' END AS country
+        FROM person p JOIN accounts_patientprofile pr ON pr.user_id = p.patient_id
+    )
+    SELECT year, quarter, scale, ms_type, age_band, sex, disease_duration, country,
+           count(*), round(avg(mean)::numeric, 2)
+    FROM keyed GROUP BY year, quarter, scale, GROUPING SETS ({sets})
+    """  # noqa: S608  (built from the specification's own constants, no input)
+    return sql, params
+
+
+def measure(size: int) -> dict[str, Any]:
+    cohort(size, seed=size)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    outcomes: list[disclosure.Outcome] = []
+    seconds: dict[str, float] = {}
+    original, original_read = disclosure.cells_build, services._person_period_values
+
+    def recording(*args: Any, **kwargs: Any) -> disclosure.Outcome:
+        started = time.perf_counter()
+        outcome = original(*args, **kwargs)
+        seconds["disclosure"] = time.perf_counter() - started
+        outcomes.append(outcome)
+        return outcome
+
+    def reading(**kwargs: Any) -> list[disclosure.PersonValue]:
+        started = time.perf_counter()
+        values = original_read(**kwargs)
+        seconds["read"] = time.perf_counter() - started
+        return values
+
+    disclosure.cells_build = recording  # type: ignore[assignment]
+    services._person_period_values = reading  # type: ignore[assignment]
+    try:
+        started = time.perf_counter()
+        queued = services.release_request(
+            requested_by=None, first_quarter=QUARTERS[0], last_quarter=QUARTERS[-1], queue=False
+        )
+        release = services.release_build(release_id=queued.pk)
+        build = time.perf_counter() - started
+    finally:
+        disclosure.cells_build = original  # type: ignore[assignment]
+        services._person_period_values = original_read  # type: ignore[assignment]
+    assert release is not None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sql, params = hand_written_sql()
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        handwritten = time.perf_counter() - started
+    [outcome] = outcomes
+    # Every quarter is published once: the next cohort's build must compute, not copy.
+    from symptoms.models import ReleaseQuarter
+
+    ReleaseQuarter.objects.all().delete()
+    return {
+        "build": build,
+        "read": seconds["read"],
+        "disclosure": seconds["disclosure"],
+        "sql": handwritten,
+        "sql_rows": len(rows),
+        "cells": release.cell_count,
+        "suppressed": release.suppressed_count,
+        "primary": outcome.primary,
+        "complementary": outcome.complementary,
+        "lp_solves": outcome.lp_solves,
+        "rounds": outcome.audit_rounds,
+        "peak_mb": peak,
+    }
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("benchmarks/release.py needs PostgreSQL: set DATABASE_URL")
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0)
+    try:
+        print(f"database: {connection.vendor}; {len(QUARTERS)} quarters, skewed keys")
+        for size in SIZES:
+            User.objects.all().delete()
+            r = measure(size)
+            print(
+                f"  {size:5} people: build {r['build']:6.2f} s, hand-written SQL {r['sql']:5.2f} s "
+                f"({r['sql_rows']} rows), ratio {r['build'] / r['sql']:5.2f} "
+                f"[read {r['read']:.2f} s, disclosure control {r['disclosure']:.2f} s, "
+                f"the rest (publication) {r['build'] - r['read'] - r['disclosure']:.2f} s]; "
+                f"{r['cells']} cells, {r['suppressed']} suppressed "
+                f"({r['primary']} primary, {r['complementary']} complementary per distinct cell "
+                f"and scale), {r['lp_solves']} LP solves in {r['rounds']} audit rounds; "
+                f"peak RSS {r['peak_mb']:.0f} MB"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
