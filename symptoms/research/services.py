@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, F, Max, Q
+from django.db.models import Avg, Max, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
@@ -111,6 +112,23 @@ def release_request(
     return release
 
 
+def _counted_reports(consents: QuerySet[Consent], first_day: date) -> Q:
+    """Score rows of the people whose consent is in ``consents``, dated on or after that
+    consent's (UTC) day. Those who consented before ``first_day`` are one subquery; the others
+    are grouped by the day they consented, so the database compares plain dates (no per-row
+    time-zone conversion, which made SQLite's read take minutes)."""
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
+    counted = Q(patient_id__in=consents.filter(granted_at__lt=start).values("user_id"))
+    since: dict[date, list[int]] = defaultdict(list)
+    for user_id, granted_at in consents.filter(granted_at__gte=start).values_list(
+        "user_id", "granted_at"
+    ):
+        since[granted_at.astimezone(UTC).date()].append(user_id)
+    for day, people in since.items():
+        counted |= Q(patient_id__in=people, local_date__gte=day)
+    return counted
+
+
 def _person_period_values(
     *, spec: ReleaseSpec, periods: list[str], at: datetime
 ) -> list[disclosure.PersonValue]:
@@ -130,13 +148,7 @@ def _person_period_values(
             instrument_version=scale.instrument.version,  # on the row: no join with reports
         )
     means = (
-        # One join with the person's consent in force (at most one per person at a moment),
-        # which must be dated no later than the report.
-        ReportScore.objects.filter(which)
-        .filter(
-            patient__consents__in=consents.values("pk"),
-            patient__consents__granted_at__date__lte=F("local_date"),
-        )
+        ReportScore.objects.filter(which, _counted_reports(consents, first_day))
         .filter(local_date__gte=first_day, local_date__lte=last_day)
         .annotate(year=ExtractYear("local_date"), quarter=ExtractQuarter("local_date"))
         .values("patient_id", "instrument", "scale", "year", "quarter")
