@@ -26,6 +26,7 @@ run: $(VENV)/.installed-local
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py createcachetable
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_research_demo
 	$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
 
 ## Print the current second-factor code of a demo account: make code EMAIL=clinician@demo.example

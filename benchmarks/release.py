@@ -1,9 +1,9 @@
 """How long a research release takes to build, against hand-written SQL for the same means.
 
 Builds a throwaway PostgreSQL test database (DATABASE_URL), and for cohorts of 1,000 and 5,000
-consenting people over four quarters (three daily check-ins per person per quarter, an MFIS
-total for about a third, skewed keys: most people in one country, most with progressive MS, ages
-bunched in the fifties) times in the same run:
+consenting people over four quarters (``symptoms.research.demo``: three daily check-ins per
+person per quarter, an MFIS total for about a third, skewed keys: most people in one country,
+most with progressive MS, ages bunched in the fifties) times in the same run:
 
 - the build (``release_request`` + ``release_build``: read, disclosure control with its LP
   audit, publication of every cell), and
@@ -21,12 +21,9 @@ cells, and the process's peak resident memory after each build.
 from __future__ import annotations
 
 import os
-import random
 import resource
 import sys
 import time
-import uuid
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,98 +35,17 @@ import django
 
 django.setup()
 
-from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from accounts.models import Consent, ConsentPurpose, PatientProfile, Role, User  # noqa: E402
-from symptoms.models import Report, ReportScore  # noqa: E402
+from accounts.models import User  # noqa: E402
 from symptoms.research import disclosure, services  # noqa: E402
+from symptoms.research.demo import demo_cohort_create  # noqa: E402
 from symptoms.research.privacy import levels_of  # noqa: E402
 from symptoms.research.specs import COUNTRIES, spec_get  # noqa: E402
 
 SIZES = (1000, 5000)
 QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")
-DAYS = [date(2025, month, day) for month in (1, 4, 7, 10) for day in (10, 30)] + [
-    date(2025, month, 20) for month in (3, 6, 9, 12)
-]  # three days in each quarter
-DAILY = ("fatigue", "mobility", "upper_limb", "pain", "cognition")
-
-
-def cohort(size: int, seed: int) -> None:
-    """``size`` consenting people with skewed keys and three check-ins per quarter, in bulk."""
-    rng = random.Random(seed)
-    tag = uuid.uuid4().hex[:8]
-    unusable = make_password(None)
-    users = User.objects.bulk_create(
-        User(email=f"bench-{tag}-{i}@example.org", role=Role.PATIENT, password=unusable)
-        for i in range(size)
-    )
-    countries = ["GB"] * 70 + ["US"] * 8 + ["IE"] * 5 + ["DE", "IT", "NZ", "MT", ""] * 3 + ["CA"]
-    profiles = []
-    for user in users:
-        born = min(2004, max(1935, int(rng.gauss(1972, 10))))
-        profiles.append(
-            PatientProfile(
-                user=user,
-                birth_year=born,
-                diagnosis_year=rng.randint(born + 18, 2025),
-                sex=rng.choice(["female"] * 7 + ["male"] * 3 + ["undisclosed"]),
-                ms_type=rng.choice(["spms"] * 5 + ["ppms"] * 3 + ["rrms", "", "other"]),
-                country=rng.choice(countries),
-            )
-        )
-    PatientProfile.objects.bulk_create(profiles)
-    Consent.objects.bulk_create(
-        Consent(
-            user=user,
-            purpose=ConsentPurpose.RESEARCH,
-            text_version="research-v2",
-            granted_at=datetime(2024, 12, 1, tzinfo=UTC),
-        )
-        for user in users
-    )
-    reports = []
-    for user in users:
-        for day in DAYS:
-            completed = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=19)
-            daily = {item: rng.randint(0, 10) for item in DAILY}
-            reports.append(row(user, "daily", daily, day, completed))
-            if rng.random() < 0.35 and day.day == 20:
-                reports.append(row(user, "mfis", {"total": rng.randint(0, 84)}, day, completed))
-    Report.objects.bulk_create(reports, batch_size=5000)
-    ReportScore.objects.bulk_create(
-        (
-            ReportScore(
-                report=r,
-                patient_id=r.patient_id,
-                instrument=r.instrument,
-                instrument_version=r.instrument_version,
-                scale=scale,
-                value=value,
-                local_date=r.local_date,
-            )
-            for r in reports
-            for scale, value in r.scores.items()
-        ),
-        batch_size=10000,
-    )
-
-
-def row(user: User, instrument: str, scores: dict[str, Any], on: date, at: datetime) -> Report:
-    return Report(
-        patient=user,
-        instrument=instrument,
-        instrument_version="1",
-        scoring_version="1",
-        client_id=uuid.uuid4(),
-        answers={},
-        scores=scores,
-        language="en",
-        local_date=on,
-        time_zone="UTC",
-        completed_at=at,
-    )
 
 
 def hand_written_sql() -> tuple[str, list[Any]]:
@@ -188,7 +104,7 @@ def hand_written_sql() -> tuple[str, list[Any]]:
 
 
 def measure(size: int) -> dict[str, Any]:
-    cohort(size, seed=size)
+    demo_cohort_create(size=size, quarters=QUARTERS, seed=size, email_prefix="bench")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     outcomes: list[disclosure.Outcome] = []

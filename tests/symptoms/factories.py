@@ -102,7 +102,7 @@ def research_cohort(
     from django.utils import timezone
 
     from accounts.models import Consent, ConsentPurpose, MSType, PatientProfile, Role, Sex
-    from symptoms.models import ReportScore
+    from symptoms.research.demo import score_rows_create
 
     rng = random.Random(seed)
     tag = uuid.uuid4().hex[:8]
@@ -138,22 +138,7 @@ def research_cohort(
                 total = rng.randint(0, 84)
                 reports.append(report_row(user, "mfis", {}, {"total": total}, day, completed))
     Report.objects.bulk_create(reports, batch_size=2000)
-    ReportScore.objects.bulk_create(
-        (
-            ReportScore(
-                report=r,
-                patient=r.patient,
-                instrument=r.instrument,
-                instrument_version=r.instrument_version,
-                scale=scale,
-                value=value,
-                local_date=r.local_date,
-            )
-            for r in reports
-            for scale, value in r.scores.items()
-        ),
-        batch_size=5000,
-    )
+    score_rows_create(reports)
     return users
 
 

@@ -83,3 +83,29 @@ def test_demo_code_refuses_outside_debug_and_for_real_accounts(
     settings.DEBUG = debug
     with pytest.raises(CommandError, match=message):
         call_command("demo_code", email)
+
+
+def test_the_research_demo_loads_a_cohort_and_publishes_a_release_once(
+    settings: LazySettings,
+) -> None:
+    from symptoms.models import Release, ReleaseCell
+
+    settings.DEBUG = True
+
+    call_command("seed_research_demo", "--people", "300")
+    call_command("seed_research_demo", "--people", "300")
+
+    release = Release.objects.get()
+    assert release.is_published
+    assert User.objects.filter(consents__withdrawn_at__isnull=True).count() == 300
+    overall = ReleaseCell.objects.filter(release=release, table="overall", scale="daily.fatigue")
+    assert [cell.n for cell in overall] == [300] * 4  # every quarter, everyone
+    assert ReleaseCell.objects.filter(release=release, suppressed=False, n__gt=0).count() > 100
+
+
+def test_the_research_demo_refuses_to_run_without_debug(settings: LazySettings) -> None:
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("seed_research_demo")
+    assert not User.objects.exists()
