@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Consent, ConsentPurpose, PatientProfile, Role, User
@@ -36,6 +37,10 @@ def demo_cohort_create(
     users = User.objects.bulk_create(
         User(email=f"{email_prefix}-{tag}-{i}@example.org", role=Role.PATIENT, password=unusable)
         for i in range(size)
+    )
+    # Confirmed addresses: research counts only people whose email is confirmed.
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
     profiles = []
     for user in users:
