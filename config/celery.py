@@ -43,7 +43,7 @@ app.conf.beat_schedule = {
     # The reminder tick runs in UTC and only asks the database what is due: wall-clock times
     # and DST are handled per occurrence (symptoms/reminders/planning.py), never by beat.
     "reminders-dispatch-due": every(REMINDER_TICK_SECONDS, "symptoms.tasks.reminders_dispatch_due"),
-    "reminders-reap-stuck": every(5 * 60, "symptoms.tasks.reminders_reap_stuck"),
+    "reminders-reap-stuck": every(30, "symptoms.tasks.reminders_reap_stuck"),
     "share-codes-purge-expired": every(30 * 60, "accounts.tasks.share_codes_purge_expired"),
     "invites-requeue-unsent": every(2 * 60, "accounts.tasks.invites_requeue_unsent"),
     "research-releases-reap-stuck": every(15 * 60, "symptoms.research.tasks.releases_reap_stuck"),

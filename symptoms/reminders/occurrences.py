@@ -55,10 +55,15 @@ PLAN_REFRESH = timedelta(days=4)
 # needs no reminder, and one answered up to a week late still counts.
 WINDOW_DAYS = {"daily": (0, 1), "weekly": (1, 3), "monthly": (3, 7)}
 MAX_ATTEMPTS = 5
-# Longer than the task's hard time limit (300 s), so a row still being sent is never taken
-# from a live worker; and longer than the longest retry countdown for queued rows.
-SENDING_STUCK_AFTER = timedelta(minutes=10)
-QUEUED_STUCK_AFTER = timedelta(minutes=15)
+# A row "sending" longer than this lost its worker: the send task's hard time limit is 60 s
+# (symptoms/reminders/tasks.py), so no live worker still holds it.
+SENDING_STUCK_AFTER = timedelta(seconds=90)
+# A row queued for its first attempt is taken by a worker within seconds; one still waiting after
+# this lost its message (Redis restarted without persistence). Sent again at once, so a lost
+# reminder goes out at most about 90 s late (this plus the reaper's 30-second tick).
+QUEUED_STUCK_AFTER = timedelta(seconds=60)
+# A row queued for a retry waits its countdown (at most 600 s) first.
+RETRY_QUEUED_STUCK_AFTER = timedelta(minutes=15)
 BATCH = 500
 OPEN = (Status.PLANNED, Status.QUEUED, Status.SENDING, Status.SENT)
 
@@ -301,6 +306,7 @@ def reminders_reap_stuck(
     now: datetime | None = None,
     sending_stuck_after: timedelta = SENDING_STUCK_AFTER,
     queued_stuck_after: timedelta = QUEUED_STUCK_AFTER,
+    retry_queued_stuck_after: timedelta = RETRY_QUEUED_STUCK_AFTER,
 ) -> int:
     """Return rows a crash left behind to ``planned``, so the dispatcher sends them again:
     ``sending`` too long (the worker died mid-send) and ``queued`` too long (the message was
@@ -309,7 +315,12 @@ def reminders_reap_stuck(
     stuck = list(
         ReminderOccurrence.objects.filter(
             Q(status=Status.SENDING, sending_at__lt=now - sending_stuck_after)
-            | Q(status=Status.QUEUED, queued_at__lt=now - queued_stuck_after)
+            | Q(status=Status.QUEUED, attempts=0, queued_at__lt=now - queued_stuck_after)
+            | Q(
+                status=Status.QUEUED,
+                attempts__gt=0,
+                queued_at__lt=now - retry_queued_stuck_after,
+            )
         ).values_list("pk", "status", "attempts")
     )
     events = []

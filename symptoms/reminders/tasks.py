@@ -6,6 +6,7 @@ written in docs/reminders.md and in messages already queued when a new release s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import Task, shared_task
@@ -28,7 +29,15 @@ def reminders_dispatch_due() -> int:
         return 0  # the rows are planned again; the next tick tries once the broker is back
 
 
-@shared_task(name="symptoms.tasks.reminder_send", bind=True, max_retries=None)
+# One send is a database claim and one SMTP exchange (EMAIL_TIMEOUT 10 s): a minute is ample, and
+# the reaper counts on it (occurrences.SENDING_STUCK_AFTER).
+@shared_task(
+    name="symptoms.tasks.reminder_send",
+    bind=True,
+    max_retries=None,
+    soft_time_limit=45,
+    time_limit=60,
+)
 def reminder_send(self: Task[[int], str], occurrence_id: int) -> str:
     result = sending.reminder_send(occurrence_id=occurrence_id)
     if result.outcome is sending.Outcome.RETRY:
@@ -39,4 +48,11 @@ def reminder_send(self: Task[[int], str], occurrence_id: int) -> str:
 
 @shared_task(name="symptoms.tasks.reminders_reap_stuck")
 def reminders_reap_stuck() -> int:
-    return occurrences.reminders_reap_stuck()
+    """Return rows a lost message or a dead worker left behind, and queue them again at once
+    rather than at the next dispatch tick."""
+    returned = occurrences.reminders_reap_stuck()
+    if returned:
+        # If the broker refuses, the rows stay planned and the dispatcher's next tick queues them.
+        with contextlib.suppress(occurrences.BrokerUnavailable):
+            occurrences.reminders_dispatch_due(enqueue=reminder_send.delay)
+    return returned

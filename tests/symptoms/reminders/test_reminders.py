@@ -33,7 +33,7 @@ from symptoms.reminders.schedules import (
     reminder_schedule_update,
 )
 from symptoms.reminders.sending import Outcome
-from symptoms.reminders.tasks import reminders_dispatch_due
+from symptoms.reminders.tasks import reminders_dispatch_due, reminders_reap_stuck
 from tests.symptoms.factories import report
 from tests.symptoms.reminders.support import ScriptedChannel, message_ids, schedule_make
 
@@ -634,19 +634,20 @@ def test_the_reaper_returns_rows_a_crash_left_behind(alice: User) -> None:
     occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=now)
     today = ReminderOccurrence.objects.filter(due_at=now).order_by("instrument")
     crashed, lost, fresh, tired = list(today)
-    # daily: a worker died mid-send 11 minutes ago; fss: its message vanished 16 minutes ago;
-    # mfis: being sent right now; pdds: died mid-send on its fifth attempt.
+    # daily: a worker died mid-send 2 minutes ago; fss: its message vanished (queued 2 minutes
+    # ago, never taken); mfis: being sent for 60 s, within the send task's time limit; pdds:
+    # died mid-send on its fifth attempt.
     ReminderOccurrence.objects.filter(pk=crashed.pk).update(
         status=Status.SENDING, sending_at=now, attempts=1
     )
     ReminderOccurrence.objects.filter(pk=fresh.pk).update(
-        status=Status.SENDING, sending_at=now + timedelta(minutes=10), attempts=1
+        status=Status.SENDING, sending_at=now + timedelta(minutes=1), attempts=1
     )
     ReminderOccurrence.objects.filter(pk=tired.pk).update(
         status=Status.SENDING, sending_at=now, attempts=5
     )
 
-    later = now + timedelta(minutes=16)
+    later = now + timedelta(minutes=2)
     assert occurrences.reminders_reap_stuck(now=later) == 3
 
     def state(row: ReminderOccurrence) -> tuple[str, str]:
@@ -662,6 +663,40 @@ def test_the_reaper_returns_rows_a_crash_left_behind(alice: User) -> None:
 
     tick(later)  # the next tick sends the two returned rows, once each
     assert len(mail.outbox) == 2
+
+
+def test_a_lost_message_goes_out_within_90_seconds_of_its_time(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    due = utc(2026, 6, 3, 17, 0)
+    with time_machine.travel(due - timedelta(hours=1), tick=False):
+        occurrences.reminders_plan(now=due - timedelta(hours=1))
+    # The dispatcher queued it, and Redis lost the message.
+    occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=due)
+    # Reaper ticks every 30 s: the first after 60 s of waiting sends it.
+    for seconds in (30, 60):
+        with time_machine.travel(due + timedelta(seconds=seconds), tick=False):
+            reminders_reap_stuck()
+        assert len(mail.outbox) == 0
+    with time_machine.travel(due + timedelta(seconds=90), tick=False):
+        reminders_reap_stuck()
+    assert len(mail.outbox) == 1
+    with time_machine.travel(due + timedelta(minutes=5), tick=False):
+        reminders_reap_stuck()
+        tick(due + timedelta(minutes=5))
+    assert len(mail.outbox) == 1
+
+
+def test_the_reaper_leaves_a_row_waiting_for_its_retry_countdown(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    now = utc(2026, 6, 3, 17, 0)
+    occurrences.reminders_plan(now=now - timedelta(hours=1))
+    occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=now)
+    row = ReminderOccurrence.objects.get(due_at=now)
+    # A transient failure on attempt 2: queued again, its retry comes in up to 10 minutes.
+    ReminderOccurrence.objects.filter(pk=row.pk).update(attempts=2, queued_at=now)
+
+    assert occurrences.reminders_reap_stuck(now=now + timedelta(minutes=11)) == 0
+    assert occurrences.reminders_reap_stuck(now=now + timedelta(minutes=16)) == 1
 
 
 # --- The email ---------------------------------------------------------------------------------

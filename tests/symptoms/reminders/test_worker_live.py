@@ -192,7 +192,7 @@ def test_a_worker_killed_while_sending_loses_nothing_and_duplicates_nothing(
     stack.start("worker")
     clock.sleep(3)
     # The row stays "sending" for a live worker's sake until the reaper's threshold passes
-    # (10 minutes in production); here the reaper runs as if it had.
+    # (90 s in production); here the reaper runs as if it had.
     assert ReminderOccurrence.objects.get(pk=row.pk).status == Status.SENDING
     assert occurrences.reminders_reap_stuck(sending_stuck_after=timedelta(0)) == 1
 
