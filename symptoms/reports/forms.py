@@ -82,6 +82,10 @@ def answer_value(raw: str) -> int | str:
 # --- One question as a group of large radio buttons -------------------------------------------
 
 
+# At most this many answer boxes side by side on a phone (320 px wide).
+NARROW_MAX_COLUMNS = 6
+
+
 @dataclass(frozen=True)
 class AnswerOption:
     widget: BoundWidget
@@ -112,6 +116,14 @@ class AnswerBoundField(BoundField):
     @property
     def special_options(self) -> list[AnswerOption]:
         return self._options(special=True)
+
+    @property
+    def narrow_columns(self) -> int:
+        """Boxes per row on a phone: balanced rows of at most six (0-10 as 6 + 5, 1-7 as
+        4 + 3), so each box stays at least 44 px wide at 320 px and no number sits alone."""
+        count = len(self.scale_options)
+        rows = -(-count // NARROW_MAX_COLUMNS)
+        return -(-count // rows)
 
     @property
     def anchors(self) -> tuple[str, str]:

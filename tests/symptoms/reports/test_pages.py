@@ -176,8 +176,15 @@ def test_it_shows_five_rating_groups_with_skip_answers_context_and_a_private_not
     assert '<input type="radio" name="fatigue" value="unable" id="id_fatigue_11">' in html
     assert '<label for="id_fatigue_12">Too tired to answer</label>' in html
     # The anchors are in words, and each radio has a label.
-    assert "<span>0 - none</span>" in html
-    assert "<span>10 - worst imaginable</span>" in html
+    assert (
+        '<p class="visually-hidden" id="id_fatigue_hint">0 - none; 10 - worst imaginable</p>'
+        in html
+    )
+    assert '<p class="scale-anchor" aria-hidden="true">0 - none</p>' in html
+    assert (
+        '<p class="scale-anchor scale-anchor--end" aria-hidden="true">10 - worst imaginable</p>'
+        in html
+    )
     assert '<fieldset class="answer-group" aria-describedby="id_fatigue_hint">' in html
     for control_id in re.findall(r'<input type="(?:radio|checkbox)"[^>]*\sid="([^"]+)"', html):
         assert f'for="{control_id}"' in html, control_id
