@@ -99,6 +99,7 @@ def research_cohort(
     table, as report_submit would store them."""
     import random
 
+    from allauth.account.models import EmailAddress
     from django.utils import timezone
 
     from accounts.models import Consent, ConsentPurpose, MSType, PatientProfile, Role, Sex
@@ -109,6 +110,10 @@ def research_cohort(
     users = User.objects.bulk_create(
         User(email=f"cohort-{tag}-{i}@example.org", role=Role.PATIENT, password="!")
         for i in range(size)
+    )
+    # Confirmed addresses, as research counts only people whose email is confirmed.
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
     countries = ["GB", "GB", "GB", "US", "US", "CA", "DE", "IT", "AU", "MT", ""]
     PatientProfile.objects.bulk_create(
