@@ -108,7 +108,7 @@ class LocalTimeField(serializers.TimeField):
     """A local wall-clock time written "HH:MM", 24-hour; the schema says exactly that."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(input_formats=["%H:%M"], **kwargs)
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):

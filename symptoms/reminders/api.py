@@ -59,9 +59,9 @@ class ScheduleIn(serializers.Serializer[Any]):
 
 class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
     id = serializers.UUIDField(source="public_id")
-    local_time = serializers.TimeField(format="%H:%M")
-    quiet_start = serializers.TimeField(format="%H:%M", allow_null=True)
-    quiet_end = serializers.TimeField(format="%H:%M", allow_null=True)
+    local_time = LocalTimeField()
+    quiet_start = LocalTimeField(allow_null=True)
+    quiet_end = LocalTimeField(allow_null=True)
     time_zone = serializers.CharField(source="patient.patient_profile.time_zone")
     # Declared, not derived from the model: a small integer's range differs between database
     # backends, and the committed schema must not.
@@ -194,7 +194,7 @@ class DeliveryOut(serializers.ModelSerializer[ReminderDelivery]):
         )
 
 
-@extend_validation_errors(["invalid_choice"], field_name="event", methods=["get"])
+@extend_validation_errors(["invalid_choice", "blank"], field_name="event", methods=["get"])
 @extend_validation_errors(
     ["blank", "max_length", "null_characters_not_allowed"], field_name="instrument", methods=["get"]
 )

@@ -74,7 +74,9 @@ class TagListField(serializers.Field):  # type: ignore[type-arg]
 
 
 class ReportIn(serializers.Serializer[Any]):
-    instrument = InstrumentCodeField()
+    # Any string: an unknown code is answered with unknown_instrument. (As an enum, the schema
+    # would lead clients to per-item errors, "answers.<item id>", that it cannot list yet.)
+    instrument = serializers.CharField(max_length=32)
     answers = AnswersField()
     client_id = serializers.UUIDField(
         help_text="Chosen by the client before the first attempt; a retry with the same id "
@@ -173,9 +175,11 @@ class ReportFilter(QueryFilter):
 @extend_validation_errors(["invalid_note"], field_name="note", methods=["post"])
 @extend_validation_errors(["invalid_completed_at"], field_name="completed_at", methods=["post"])
 @extend_validation_errors(["invalid_supersedes"], field_name="supersedes", methods=["post"])
-@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
-@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
-@extend_validation_errors(["invalid"], field_name="include_superseded", methods=["get"])
+@extend_validation_errors(
+    ["invalid", "invalid_range", "blank"], field_name="until", methods=["get"]
+)
+@extend_validation_errors(["invalid", "blank"], field_name="since", methods=["get"])
+@extend_validation_errors(["invalid", "blank"], field_name="include_superseded", methods=["get"])
 @extend_validation_errors(
     ["blank", "max_length", "null_characters_not_allowed"], field_name="instrument", methods=["get"]
 )

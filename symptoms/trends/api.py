@@ -227,8 +227,10 @@ def _trends_body(request: Request, patient: User) -> dict[str, Any]:
     }
 
 
-@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
-@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
+@extend_validation_errors(["invalid", "blank"], field_name="since", methods=["get"])
+@extend_validation_errors(
+    ["invalid", "invalid_range", "blank"], field_name="until", methods=["get"]
+)
 class PatientTrendsView(APIView):
     permission_classes = (IsClinician,)
 
@@ -246,8 +248,10 @@ class PatientTrendsView(APIView):
         return Response(TrendsOut(body).data)
 
 
-@extend_validation_errors(["invalid"], field_name="since", methods=["get"])
-@extend_validation_errors(["invalid", "invalid_range"], field_name="until", methods=["get"])
+@extend_validation_errors(["invalid", "blank"], field_name="since", methods=["get"])
+@extend_validation_errors(
+    ["invalid", "invalid_range", "blank"], field_name="until", methods=["get"]
+)
 class OwnTrendsView(APIView):
     """The person's own trends, the same as their clinicians see (not audited: their own)."""
 

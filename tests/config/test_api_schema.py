@@ -70,7 +70,10 @@ def test_instrument_codes_and_local_times_are_as_narrow_as_the_server() -> None:
     schedule = schemas["ScheduleInRequest"]["properties"]
     assert schedule["instrument"]["allOf"] == [enum_ref]
     assert schedule["local_time"]["pattern"] == "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-    assert schemas["ReportInRequest"]["properties"]["instrument"]["allOf"] == [enum_ref]
+    assert (
+        schemas["ScheduleOut"]["properties"]["local_time"]["pattern"]
+        == schedule["local_time"]["pattern"]
+    )
 
 
 @pytest.mark.parametrize(
