@@ -6,7 +6,8 @@ PORT ?= 8000
 # make run is a development server: DEBUG on unless the caller says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run code test lint typecheck schema clean services-check
+.PHONY: run code test lint typecheck schema clean services-check messages messages-check \
+	messages-compile
 
 $(VENV)/.installed-local: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +21,27 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-local
 
+# The languages whose catalogues makemessages keeps (config/languages.py says which are offered).
+MESSAGE_LANGUAGES ?= it fr
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
+
+## Extract every translatable text, the instrument definitions' too, into locale/<lang>/
+## (docs/translation.md). Translators run this, then fill in the .po files.
+messages: $(VENV)/.installed-dev
+	DEBUG=1 $(BIN)/python manage.py write_instrument_messages
+	DEBUG=1 $(BIN)/python manage.py makemessages $(MESSAGE_LANGUAGES:%=-l %) --no-obsolete \
+		--add-location=file $(MAKEMESSAGES_IGNORE)
+
+## Fail when a shipped language has an untranslated or fuzzy message (CI runs it after messages).
+messages-check: $(VENV)/.installed-dev
+	$(BIN)/python -m config.languages
+
+## Build the .mo files from the .po files; they are not committed (docs/translation.md).
+messages-compile: $(VENV)/.installed-local
+	DEBUG=1 $(BIN)/python manage.py compilemessages $(MAKEMESSAGES_IGNORE)
+
 ## Set up and start web, Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
-run: $(VENV)/.installed-local
+run: $(VENV)/.installed-local messages-compile
 	mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py createcachetable
@@ -30,11 +50,11 @@ run: $(VENV)/.installed-local
 	$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.dev start --port $(PORT)
 
 ## Print the current second-factor code of a demo account: make code EMAIL=clinician@demo.example
-code: $(VENV)/.installed-local
+code: $(VENV)/.installed-local messages-compile
 	$(RUN_ENV) $(BIN)/python manage.py demo_code "$(EMAIL)"
 
 ## Run the whole test suite (SQLite by default; PostgreSQL and Redis with DATABASE_URL, REDIS_URL).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev messages-compile
 	$(BIN)/pytest
 
 ## Lint, format check and migration check, as CI runs them.
