@@ -157,8 +157,11 @@ class ProfileLanguageMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.role == Role.PATIENT:
             profile = user.patient_profile
-            translation.activate(profile.language)
-            request.LANGUAGE_CODE = profile.language
+            # A language no longer offered (its catalogue became incomplete) falls back to the
+            # browser's choice rather than a page half in that language.
+            if profile.language in dict(settings.LANGUAGES):
+                translation.activate(profile.language)
+                request.LANGUAGE_CODE = profile.language
             timezone.activate(ZoneInfo(profile.time_zone))
         else:
             timezone.deactivate()

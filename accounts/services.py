@@ -17,7 +17,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from knox.models import AuthToken
 
 from accounts import errors, selectors
@@ -431,7 +431,11 @@ def invite_create(*, clinician: User, email: str) -> ClinicianInvite:
     )
     from accounts.tasks import invite_send  # tasks import services; avoid the cycle
 
-    invite_send.delay_on_commit(invite.pk)  # type: ignore[attr-defined]  # DjangoTask, untyped
+    # The email is in the language the clinician works in, unless the invited person already
+    # chose one (accounts.mail); a language code says nothing about the patient.
+    invite_send.delay_on_commit(  # type: ignore[attr-defined]  # DjangoTask, untyped
+        invite.pk, language=translation.get_language() or settings.LANGUAGE_CODE
+    )
     return invite
 
 

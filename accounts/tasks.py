@@ -17,15 +17,16 @@ logger = logging.getLogger(__name__)
     retry_backoff_max=600,
     max_retries=5,
 )
-def invite_send(invite_id: int) -> None:
+def invite_send(invite_id: int, language: str = "") -> None:
     # A retry, a late message or the reaper's copy may come after the patient answered, the
-    # invitation expired, or another worker sent it: the claim lets exactly one send.
+    # invitation expired, or another worker sent it: the claim lets exactly one send. The
+    # reaper's copy has no language: the email then goes in the invitee's (or the clinician's).
     invite = services.invite_email_claim(invite_id=invite_id)
     if invite is None:
         logger.info("invite_send: nothing to send for invite id=%s", invite_id)
         return
     try:
-        mail.invite_email_send(invite=invite)
+        mail.invite_email_send(invite=invite, language=language)
     except Exception:
         services.invite_email_release(invite_id=invite_id)  # the retry may claim it again
         raise

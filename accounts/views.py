@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import errors, forms, selectors, services
@@ -132,7 +132,10 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user.refresh_from_db()
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Your changes are saved."))
+                # Said in the language just chosen: the next page is shown in it.
+                language = (profile_changes or {}).get("language") or get_language()
+                with translation.override(language):
+                    messages.success(request, _("Your changes are saved."))
                 return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 

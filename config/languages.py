@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polib
 
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 # The language the templates and code are written in; it needs no catalogue.
 SOURCE = "en"
 # The languages the project promises: CI fails when one of their catalogues is incomplete.
@@ -74,7 +75,7 @@ def offered_languages(locale_dir: Path) -> list[tuple[str, str]]:
 
 def main() -> int:
     """``python -m config.languages``: fail when a shipped language's catalogue is incomplete."""
-    locale_dir = Path(__file__).resolve().parent.parent / "locale"
+    locale_dir = LOCALE_DIR
     states = {state.language: state for state in catalogue_states(locale_dir)}
     failed = False
     for language in SHIPPED:

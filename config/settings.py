@@ -15,9 +15,9 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_choice, env_int, env_list, env_optional, env_str
+from config.languages import LOCALE_DIR, offered_languages
 
 # Lets models, forms and admin classes be written as generics (ModelForm[User]) at runtime.
 django_stubs_ext.monkeypatch()
@@ -317,15 +317,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("de", _("German")),
-    ("es", _("Spanish")),
-    ("fr", _("French")),
-    ("it", _("Italian")),
-    ("nl", _("Dutch")),
-]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Only languages whose catalogue is complete are offered (config/languages.py,
+# docs/translation.md): English, then each complete locale/<code>/LC_MESSAGES/django.po.
+LANGUAGES = offered_languages(LOCALE_DIR)
+LOCALE_PATHS = [LOCALE_DIR]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

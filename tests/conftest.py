@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.conf import LazySettings
 from django.core.cache import cache
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
@@ -58,6 +59,14 @@ def _clear_cache(settings: LazySettings) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _source_language_between_tests() -> Iterator[None]:
+    # A page request leaves its language active in the thread (LocaleMiddleware and the
+    # profile's language activate it); the next test starts in English again.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

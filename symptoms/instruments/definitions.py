@@ -284,9 +284,22 @@ def _registry(language: str) -> dict[tuple[str, str], Instrument]:
 
 @functools.cache
 def _current(language: str) -> dict[str, Instrument]:
+    return _latest(_registry(language))
+
+
+@functools.cache
+def current_as_written() -> dict[str, Instrument]:
+    """``current()`` with the texts as the definition files write them (English), whatever the
+    active language: for data artefacts such as research codebooks, which must not depend on
+    the language of the request that first builds them. Pages translate such texts as they
+    show them."""
+    return _latest(load())
+
+
+def _latest(loaded: dict[tuple[str, str], Instrument]) -> dict[str, Instrument]:
     latest: dict[str, Instrument] = {}
     for (code, _), instrument in sorted(
-        _registry(language).items(), key=lambda pair: (pair[0][0], int(pair[0][1]))
+        loaded.items(), key=lambda pair: (pair[0][0], int(pair[0][1]))
     ):
         latest[code] = instrument
     return latest

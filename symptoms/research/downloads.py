@@ -6,8 +6,10 @@ the CSV is the rows alone, and its codebook is the release's detail (API) or pag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from django.utils.translation import gettext_noop
 
 from symptoms.models import Release, ReleaseCell
 from symptoms.research import disclosure, selectors
@@ -16,34 +18,68 @@ from symptoms.research.specs import ReleaseSpec, spec_get
 MEASURES = ("n", "mean", "sd", "median", "q1", "q3", "share_past_cutoff")
 
 _MEANINGS = {
-    "table": ("The table of the specification this row belongs to.", ""),
-    "period": ("The calendar quarter, e.g. 2026-Q1, of the reports' local dates.", ""),
-    "scale": ("The scale, as <instrument>.<scale>; see the scales section.", ""),
-    "n": ("Number of people in the cell (each person counts once per period).", "people"),
-    "mean": ("Mean of the people's period means.", "scale units"),
-    "sd": ("Sample standard deviation of the people's period means.", "scale units"),
-    "median": ("Median of the people's period means.", "scale units"),
-    "q1": ("First quartile (25th percentile, inclusive method).", "scale units"),
-    "q3": ("Third quartile (75th percentile, inclusive method).", "scale units"),
+    "table": (gettext_noop("The table of the specification this row belongs to."), ""),
+    "period": (
+        gettext_noop("The calendar quarter, e.g. 2026-Q1, of the reports' local dates."),
+        "",
+    ),
+    "scale": (gettext_noop("The scale, as <instrument>.<scale>; see the scales section."), ""),
+    "n": (
+        gettext_noop("Number of people in the cell (each person counts once per period)."),
+        gettext_noop("people"),
+    ),
+    "mean": (gettext_noop("Mean of the people's period means."), gettext_noop("scale units")),
+    "sd": (
+        gettext_noop("Sample standard deviation of the people's period means."),
+        gettext_noop("scale units"),
+    ),
+    "median": (gettext_noop("Median of the people's period means."), gettext_noop("scale units")),
+    "q1": (
+        gettext_noop("First quartile (25th percentile, inclusive method)."),
+        gettext_noop("scale units"),
+    ),
+    "q3": (
+        gettext_noop("Third quartile (75th percentile, inclusive method)."),
+        gettext_noop("scale units"),
+    ),
     "share_past_cutoff": (
-        "Share of people whose period mean is past the scale's threshold; empty where the "
-        "scale has none.",
-        "proportion 0-1",
+        gettext_noop(
+            "Share of people whose period mean is past the scale's threshold; empty where the "
+            "scale has none."
+        ),
+        gettext_noop("proportion 0-1"),
     ),
     "suppressed": (
-        "true when the cell is hidden to protect small groups: n and every measure are then empty.",
-        "true/false",
+        gettext_noop(
+            "true when the cell is hidden to protect small groups: n and every measure are then "
+            "empty."
+        ),
+        gettext_noop("true/false"),
     ),
 }
 
 _DIMENSIONS = {
-    "ms_type": "MS type from the person's profile (other: other, unknown or not stated).",
-    "age_band": "Age in the period's year (year minus birth year), in bands; unknown: not "
-    "stated or under 18.",
-    "sex": "Sex from the profile (other_or_undisclosed: other, prefer not to say, not stated).",
-    "disease_duration": "Years since diagnosis in the period's year, in bands.",
-    "country": "Country (ISO 3166-1 alpha-2) for the listed countries; other; unknown.",
+    "ms_type": gettext_noop(
+        "MS type from the person's profile (other: other, unknown or not stated)."
+    ),
+    "age_band": gettext_noop(
+        "Age in the period's year (year minus birth year), in bands; unknown: not stated or "
+        "under 18."
+    ),
+    "sex": gettext_noop(
+        "Sex from the profile (other_or_undisclosed: other, prefer not to say, not stated)."
+    ),
+    "disease_duration": gettext_noop("Years since diagnosis in the period's year, in bands."),
+    "country": gettext_noop(
+        "Country (ISO 3166-1 alpha-2) for the listed countries; other; unknown."
+    ),
 }
+_MARGIN = gettext_noop("Empty where the row is a margin over it.")
+_NOISY = gettext_noop("Noisy: this release is differentially private (see privacy).")
+
+
+def _as_written(text: str) -> str:
+    return text
 
 
 def release_parameters(release: Release) -> dict[str, Any]:
@@ -64,21 +100,27 @@ def columns(spec: ReleaseSpec) -> list[str]:
     return ["table", "period", *dims, "scale", *MEASURES, "suppressed"]
 
 
-def codebook(release: Release) -> dict[str, Any]:
+def codebook(release: Release, translate: Callable[[str], str] = _as_written) -> dict[str, Any]:
+    """The codebook as published (English, the same for everyone); a page passes ``gettext``
+    as ``translate`` to show its texts in the reader's language. Codes stay as they are."""
+    t = translate
     spec = spec_get(release.spec_version)
     described = []
     for name in columns(spec):
         if name in _DIMENSIONS:
-            meaning = _DIMENSIONS[name] + " Empty where the row is a margin over it."
-            described.append({"name": name, "meaning": meaning, "units": "category"})
+            meaning = f"{t(_DIMENSIONS[name])} {t(_MARGIN)}"
+            described.append(
+                {"name": name, "meaning": meaning, "units": t(gettext_noop("category"))}
+            )
         else:
             meaning, units = _MEANINGS[name]
+            meaning = t(meaning)
             if name in MEASURES and "epsilon" in release.parameters:
-                meaning += " Noisy: this release is differentially private (see privacy)."
-            described.append({"name": name, "meaning": meaning, "units": units})
+                meaning += f" {t(_NOISY)}"
+            described.append({"name": name, "meaning": meaning, "units": t(units) if units else ""})
     return {
         "spec_version": spec.version,
-        "title": spec.title,
+        "title": t(spec.title),
         "columns": described,
         "dimensions": [
             {"key": d.key, "categories": list(d.categories)} for d in spec.layout.dimensions
@@ -87,18 +129,18 @@ def codebook(release: Release) -> dict[str, Any]:
         "scales": [
             {
                 "key": s.key,
-                "label": s.scale.label,
+                "label": t(s.scale.label),
                 "domain": s.scale.domain,
-                "instrument": s.instrument.name,
+                "instrument": t(s.instrument.name),
                 "instrument_version": s.instrument.version,
                 "range": list(s.scale.range),
                 "direction": str(s.scale.direction),
-                "licence": s.instrument.licence,
+                "licence": t(s.instrument.licence),
                 "threshold": (
                     {
                         "comparison": s.threshold.comparison,
                         "value": s.threshold.value,
-                        "label": s.threshold_label,
+                        "label": t(s.threshold_label),
                         "source": _citation(s.instrument, s.threshold_source),
                     }
                     if s.threshold
@@ -109,20 +151,28 @@ def codebook(release: Release) -> dict[str, Any]:
             for s in spec.scales
         ],
         "suppression": {
-            "marker": "suppressed = true, with n and every measure empty",
+            "marker": t(gettext_noop("suppressed = true, with n and every measure empty")),
             "min_cell_size": disclosure.MIN_CELL,
-            "zeros": "A declared category with nobody in it is published as n = 0 (a sampling "
-            "zero); measures are then empty.",
-            "method": "Cells about 1-10 people are suppressed, then further cells so that no "
-            "suppressed cell can be bounded below 11 people or pinned from the published cells "
-            "and margins of the release (docs/research.md).",
+            "zeros": t(
+                gettext_noop(
+                    "A declared category with nobody in it is published as n = 0 (a sampling "
+                    "zero); measures are then empty."
+                )
+            ),
+            "method": t(
+                gettext_noop(
+                    "Cells about 1-10 people are suppressed, then further cells so that no "
+                    "suppressed cell can be bounded below 11 people or pinned from the published "
+                    "cells and margins of the release (docs/research.md)."
+                )
+            ),
         },
         "parameters": release_parameters(release),
-        "privacy": _privacy(release),
+        "privacy": _privacy(release, t),
     }
 
 
-def _privacy(release: Release) -> dict[str, Any] | None:
+def _privacy(release: Release, t: Callable[[str], str]) -> dict[str, Any] | None:
     """How a differentially private release was made, and how accurate it is."""
     epsilon = release.parameters.get("epsilon")
     if epsilon is None:
@@ -135,8 +185,12 @@ def _privacy(release: Release) -> dict[str, Any] | None:
         "measurements": "count, sum and count past the threshold per period and scale, over "
         "every cell at every margin level; epsilon is spent on each quarter, split evenly over its "
         "measurements",
-        "post_processing": "counts below the minimum cell size are shown as suppressed; "
-        "means are noisy sum / noisy count, clamped to the range; no SD, median or quartiles",
+        "post_processing": t(
+            gettext_noop(
+                "counts below the minimum cell size are shown as suppressed; means are noisy "
+                "sum / noisy count, clamped to the range; no SD, median or quartiles"
+            )
+        ),
         "accuracy_95": release.parameters.get("privacy", {}).get("accuracy", []),
         "library": release.parameters.get("privacy", {}).get("library"),
     }

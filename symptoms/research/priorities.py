@@ -10,12 +10,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from symptoms.instruments.definitions import DAILY
 from symptoms.instruments.scoring import SYMPTOM_DOMAINS
 from symptoms.models import Release, ReleaseCell
 from symptoms.research.specs import spec_get
 
 FUNDING_FILE = Path(__file__).resolve().parent.parent / "data" / "funding.toml"
+# The funding file's title and area labels, for makemessages: the page translates them as it
+# shows them (a test checks every one of the file's texts is listed here).
+FUNDING_TEXTS = (
+    gettext_noop(
+        "Research funded by the International Progressive MS Alliance and its five managing members"
+    ),
+    gettext_noop("Fatigue or pain"),
+    gettext_noop("Mobility and/or upper-limb dysfunction"),
+    gettext_noop("Cognitive dysfunction"),
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,7 @@ def priorities_get(release: Release, funding: Funding | None = None) -> Prioriti
         domains.append(
             DomainBurden(
                 domain=domain,
-                label=scale.scale.label if scale else domain,
+                label=gettext(scale.scale.label) if scale else domain,
                 n=cell.n if shown and cell else None,
                 mean=cell.mean if shown and cell else None,
                 share_5_or_above=cell.share_past_cutoff if shown and cell else None,
@@ -126,9 +138,9 @@ def priorities_get(release: Release, funding: Funding | None = None) -> Prioriti
         source = scale.instrument.source(scale.threshold_source)
         instruments.append(
             InstrumentBurden(
-                label=f"{scale.instrument.short_name}: {scale.scale.label}",
+                label=f"{gettext(scale.instrument.short_name)}: {gettext(scale.scale.label)}",
                 domain=scale.scale.domain,
-                threshold=scale.threshold_label,
+                threshold=gettext(scale.threshold_label),
                 source=source.citation if source else "",
                 n=cell.n if shown and cell else None,
                 share_past=cell.share_past_cutoff if shown and cell else None,

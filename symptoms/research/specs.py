@@ -23,7 +23,9 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
-from symptoms.instruments.definitions import DAILY, current
+from django.utils.translation import gettext_noop
+
+from symptoms.instruments.definitions import DAILY, current_as_written
 from symptoms.instruments.scoring import Direction, Instrument, Scale
 from symptoms.research.disclosure import (
     Dimension,
@@ -161,11 +163,14 @@ def clinical_cutoff(scale: Scale) -> tuple[Threshold, str, str] | None:
 
 def _spec_scales() -> tuple[SpecScale, ...]:
     """The daily check-in's five domain ratings, then the main score of each instrument the
-    site may offer without a rights holder's permission."""
-    instruments = current()
+    site may offer without a rights holder's permission. In the definitions' own (English)
+    words: the specification is cached and published with each release, the same in every
+    language."""
+    instruments = current_as_written()
     daily = instruments[DAILY]
     scales = [
-        SpecScale(daily, scale, DAILY_THRESHOLD, "5 or above (0-10)", "") for scale in daily.scales
+        SpecScale(daily, scale, DAILY_THRESHOLD, gettext_noop("5 or above (0-10)"), "")
+        for scale in daily.scales
     ]
     for code, instrument in sorted(instruments.items()):
         if code == DAILY or instrument.requires_permission:
@@ -203,7 +208,7 @@ def spec_v1() -> ReleaseSpec:
     layout.check()
     return ReleaseSpec(
         version="1",
-        title="Symptom burden by MS type, age, sex, disease duration and country",
+        title=gettext_noop("Symptom burden by MS type, age, sex, disease duration and country"),
         layout=layout,
         scales=scales,
     )

@@ -12,13 +12,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import role_required
 from accounts.models import Role, User
 from config.service_errors import ServiceError
 from symptoms.history.views import CHART_CSP
-from symptoms.models import ReleaseStatus
+from symptoms.instruments.scoring import Direction
+from symptoms.models import Release, ReleaseStatus
 from symptoms.research import downloads, priorities, selectors, services
 
 
@@ -107,6 +109,18 @@ def releases_page(request: HttpRequest) -> HttpResponse:
     return render(request, "symptoms/research_releases.html", context)
 
 
+def _codebook_to_read(release: Release) -> dict[str, Any]:
+    """The codebook in the reader's language; the downloads keep the published English one."""
+    book = downloads.codebook(release, translate=gettext)
+    for scale in book["scales"]:
+        scale["direction_label"] = (
+            gettext("higher is worse")
+            if scale["direction"] == Direction.HIGHER_IS_WORSE
+            else gettext("higher is better")
+        )
+    return book
+
+
 @role_required(Role.RESEARCHER, Role.STAFF)
 def release_page(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _reader(request)
@@ -114,7 +128,7 @@ def release_page(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "current": "research_releases",
         "release": release,
-        "codebook": downloads.codebook(release) if release.is_published else None,
+        "codebook": _codebook_to_read(release) if release.is_published else None,
         "is_building": release.status in (ReleaseStatus.QUEUED, ReleaseStatus.BUILDING),
         "can_download": release.is_published and user.is_approved_researcher,
     }

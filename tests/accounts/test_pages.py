@@ -209,7 +209,7 @@ def test_it_signs_up_a_patient_with_a_profile_and_logs_them_in_once_confirmed(
     assert (profile.time_zone, profile.language) == ("Europe/Rome", "it")
     assert logged_in_user_id(client) == str(user.pk)
     home = client.get(reverse("accounts:home"))
-    assert "Hello, Erin" in html_of(home)
+    assert "Ciao, Erin" in html_of(home)  # in the language chosen at sign-up
 
 
 def test_it_signs_up_a_patient_who_gives_only_the_required_answers(client: Client, db: Any) -> None:
@@ -401,7 +401,7 @@ def test_it_lets_a_patient_edit_their_name_and_profile(client: Client, alice: Us
         "diagnosis_year": "2005",
         "country": "DE",
         "time_zone": "Europe/Berlin",
-        "language": "de",
+        "language": "it",
     }
     response = client.post(reverse("accounts:profile"), data)
 
@@ -416,7 +416,7 @@ def test_it_lets_a_patient_edit_their_name_and_profile(client: Client, alice: Us
     )
     event = AuditEvent.objects.get(action=AuditAction.PROFILE_UPDATED, subject_patient=alice)
     assert "time_zone" in event.detail["fields"]
-    assert "Your changes are saved." in html_of(client.get(reverse("accounts:profile")))
+    assert "Le modifiche sono salvate." in html_of(client.get(reverse("accounts:profile")))
 
 
 def test_it_keeps_the_profile_unchanged_when_one_answer_is_invalid(
@@ -753,13 +753,13 @@ def test_it_lets_only_clinicians_send_invitations(client: Client, alice: User) -
 
 
 def test_a_patients_profile_language_wins_over_the_browsers(client: Client, alice: User) -> None:
-    services.profile_update(user=alice, actor=alice, data={"language": "fr"})
+    services.profile_update(user=alice, actor=alice, data={"language": "it"})
     client.force_login(alice)
 
-    response = client.get(reverse("accounts:home"), HTTP_ACCEPT_LANGUAGE="de")
+    response = client.get(reverse("accounts:home"), HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response["Content-Language"] == "fr"
-    assert '<html lang="fr"' in response.content.decode()
+    assert response["Content-Language"] == "it"
+    assert '<html lang="it"' in response.content.decode()
 
 
 def test_visitors_get_the_browsers_language(client: Client) -> None:

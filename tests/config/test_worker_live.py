@@ -109,7 +109,7 @@ def test_the_worker_sends_an_invitation_email_given_only_an_id(
 ) -> None:
     with pytest.MonkeyPatch.context() as patch:
         # Keep the service from queueing through the test's in-memory broker; send it ourselves.
-        patch.setattr("accounts.tasks.invite_send.delay_on_commit", lambda *args: None)
+        patch.setattr("accounts.tasks.invite_send.delay_on_commit", lambda *args, **kwargs: None)
         invite = account_services.invite_create(clinician=charlie, email="alice@example.org")
 
     worker.send("accounts.tasks.invite_send", invite.pk)

@@ -24,7 +24,7 @@ def questionnaire(**overrides: Any) -> dict[str, Any]:
         "name": "daily",
         "url": "https://example.org/fhir/Questionnaire/daily",
         "version": "1",
-        "language": "de",
+        "language": "it",
         "title": "Test title",
         "copyright": "Test copyright",
         "item": [
@@ -65,13 +65,13 @@ def test_it_imports_the_wording_for_the_api(
     call_command("import_instrument_text", str(write(tmp_path, questionnaire())))
 
     text = InstrumentText.objects.get()
-    assert (text.instrument, text.instrument_version, text.language) == ("daily", "1", "de")
+    assert (text.instrument, text.instrument_version, text.language) == ("daily", "1", "it")
     assert text.items["pain"] == {
         "text": "Wording pain",
         "options": {str(v): f"Option {v}" for v in range(11)},
     }
-    assert "Imported 5 items of daily v1 (de)." in capsys.readouterr().out
-    body = api_as(alice).get("/api/v1/instruments/daily/?language=de").json()
+    assert "Imported 5 items of daily v1 (it)." in capsys.readouterr().out
+    body = api_as(alice).get("/api/v1/instruments/daily/?language=it").json()
     assert body["has_official_text"] is True
     assert body["items"][3]["text"] == "Wording pain"
     english = api_as(alice).get("/api/v1/instruments/daily/?language=en").json()
@@ -136,13 +136,13 @@ def test_it_says_when_the_file_is_not_json(tmp_path: Path) -> None:
 
 
 def test_the_instrument_can_be_named_on_the_command_line(tmp_path: Path) -> None:
-    body = questionnaire(name="", url="")
+    body = questionnaire(name="", url="", language="en")
 
     call_command(
         "import_instrument_text",
         str(write(tmp_path, body)),
         "--instrument=daily",
-        "--language=fr",
+        "--language=it",
     )
 
-    assert InstrumentText.objects.get().language == "fr"
+    assert InstrumentText.objects.get().language == "it"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from symptoms.instruments import definitions
 from symptoms.instruments.catalogue import MESSAGES_PATH, messages_module
 
@@ -43,3 +45,19 @@ def test_it_passes_every_text_through_the_translation() -> None:
     # Codes and scoring are untouched.
     assert daily.code == "daily"
     assert daily.items[0].id == "fatigue"
+
+
+def test_it_loads_the_registry_in_the_active_language() -> None:
+    with translation.override("it"):
+        italian = definitions.current()["daily"]
+    with translation.override("en"):
+        english = definitions.current()["daily"]
+
+    assert (english.name, english.items[0].options[0].label) == ("Daily check-in", "0 - none")
+    assert (italian.name, italian.items[0].options[0].label) == (
+        "Check-in giornaliero",
+        "0 - per niente",
+    )
+    # Data artefacts (research codebooks) keep the definitions' own words in any language.
+    with translation.override("it"):
+        assert definitions.current_as_written()["daily"].name == "Daily check-in"

@@ -153,3 +153,9 @@ def test_a_researcher_does_not_see_a_release_being_built(client: Client, ruth: U
     client.force_login(ruth)
 
     assert client.get(f"/research/releases/{queued.public_id}/").status_code == 404
+
+
+def test_every_text_of_the_funding_file_reaches_the_catalogues() -> None:
+    funding = priorities.funding_load()
+    texts = [funding.title, *(area.label for area in funding.areas)]
+    assert sorted(texts) == sorted(priorities.FUNDING_TEXTS)

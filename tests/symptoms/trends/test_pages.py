@@ -348,7 +348,7 @@ def test_it_summarises_the_chosen_period_as_of_its_end(charlie_client: Client, a
     assert "Worsening, not yet confirmed" in changes
     assert "Confirmed worsening" not in changes
     assert "past since July 1, 2026; not confirmed" in changes
-    assert "(MCID, Rooney 2019)" in changes
+    assert "(MCID, <cite>Rooney 2019</cite>)" in changes
     assert "status as of July 31, 2026" in html
     assert "Inside the period" in html
     assert "Heat (1 day)" in html
