@@ -3,7 +3,7 @@ they never write to the database themselves."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm
@@ -29,6 +29,7 @@ from accounts.models import (
     validate_time_zone,
 )
 from accounts.services import PROFILE_FIELDS
+from accounts.time_zones import main_time_zone
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -198,9 +199,23 @@ class PatientSignUpForm(AccountSignUpForm, ProfileForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Never UTC by default: a small script preselects the browser's own zone, and without
+        # it (or when the browser's zone is not listed) the country's main zone is used.
+        zone = cast(TimeZoneField, self.fields["time_zone"])
+        zone.required = False
+        zone.initial = ""
+        zone.choices = [
+            ("", _("Not sure: use my country's main time zone")),
+            *_time_zone_choices(),
+        ]
         if not self.is_bound:
-            # A small script may preselect the browser's zone; the select works without it.
-            self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = True
+            zone.widget.attrs["data-detect-time-zone"] = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("time_zone") and "time_zone" not in self.errors:
+            cleaned["time_zone"] = main_time_zone(cleaned.get("country") or "") or "UTC"
+        return cleaned
 
     def account_create(self) -> User:
         return services.patient_sign_up(

@@ -224,6 +224,34 @@ def test_it_signs_up_a_patient_who_gives_only_the_required_answers(client: Clien
 
 
 @pytest.mark.parametrize(
+    ("country", "zone"),
+    [("IT", "Europe/Rome"), ("CA", "America/Toronto"), ("FR", "Europe/Paris"), ("", "UTC")],
+)
+def test_without_the_browser_s_zone_sign_up_takes_the_country_s_main_zone(
+    client: Client, db: Any, country: str, zone: str
+) -> None:
+    # What arrives when the time-zone script did not run, or the browser's zone is not listed.
+    response = client.post(reverse("accounts:signup"), signup_data(country=country, time_zone=""))
+
+    assert response.status_code == 302
+    assert User.objects.get(email="erin@example.org").patient_profile.time_zone == zone
+
+
+def test_the_sign_up_form_never_starts_on_utc_and_offers_italian_to_an_italian_browser(
+    client: Client,
+) -> None:
+    html = html_of(client.get(reverse("accounts:signup"), HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9"))
+
+    assert '<html lang="it"' in html
+    zone = re.search(r'<select name="time_zone".*?</select>', html, re.S)
+    assert zone
+    assert '<option value="" selected>' in zone.group(0)
+    language = re.search(r'<select name="language".*?</select>', html, re.S)
+    assert language
+    assert '<option value="it" selected>Italiano</option>' in language.group(0)
+
+
+@pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
         ({"birth_year": str(timezone.now().year + 1)}, "birth_year", "Enter a year between"),
