@@ -136,7 +136,9 @@ def _style(axes: Axes, *, title: str, low: float, high: float, direction: Direct
     ticks = MaxNLocator(nbins=5, integer=True).tick_values(low, high)
     near_end = (high - low) / 6
     inner = [t for t in ticks if low + near_end < t < high - near_end]
-    axes.set_yticks([low, *inner, high])
+    values = [low, *inner, high]
+    # Labelled by hand so decimals follow the page's locale (12,8 in Italian), not matplotlib's.
+    axes.set_yticks(values, labels=[number(value) for value in values])
     axes.grid(axis="y", color="#d0d0d0", linewidth=0.8)
     axes.set_axisbelow(True)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
 from symptoms.history.charts import BARS, LINE, WIDTH_INCHES
+from symptoms.history.selectors import number
 from symptoms.research.priorities import Priorities
 
 
@@ -39,10 +40,14 @@ def priorities_svg(priorities: Priorities) -> bytes:
         label=_("Share of %(year)s research funding (%%)") % {"year": priorities.funding.year},
     )
     for position, value, domain in zip(positions, burden, domains, strict=True):
-        text = f"{value:.0f}%" if domain.share_5_or_above is not None else _("not published")
+        text = (
+            f"{number(round(value))}%"
+            if domain.share_5_or_above is not None
+            else _("not published")
+        )
         axes.text(value + 1, position - height / 2, text, va="center", fontsize=11)
     for position, value in zip(positions, funding, strict=True):
-        axes.text(value + 1, position + height / 2, f"{value:g}%", va="center", fontsize=11)
+        axes.text(value + 1, position + height / 2, f"{number(value)}%", va="center", fontsize=11)
     axes.set_yticks(positions, [d.label for d in domains])
     axes.invert_yaxis()
     axes.set_xlim(0, 105)

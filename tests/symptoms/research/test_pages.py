@@ -159,3 +159,16 @@ def test_every_text_of_the_funding_file_reaches_the_catalogues() -> None:
     funding = priorities.funding_load()
     texts = [funding.title, *(area.label for area in funding.areas)]
     assert sorted(texts) == sorted(priorities.FUNDING_TEXTS)
+
+
+def test_the_priorities_chart_writes_numbers_the_reader_s_way(
+    client: Client, release: Release
+) -> None:
+    english = client.get("/research/priorities/chart.svg").content.decode()
+    italian = client.get(
+        "/research/priorities/chart.svg", HTTP_ACCEPT_LANGUAGE="it"
+    ).content.decode()
+
+    assert "1.3%" in english
+    assert "1,3%" in italian
+    assert "Fatica" in italian
