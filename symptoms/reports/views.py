@@ -34,7 +34,13 @@ def language_code() -> str:
 
 def wording_for(instrument: Instrument) -> tuple[dict[str, forms.Wording], str]:
     """The questions' wording in the person's language, and the source line to print with it."""
-    official = instrument_selectors.instrument_text_get(instrument, language_code())
+    language = language_code()
+    official = instrument_selectors.instrument_text_get(instrument, language)
+    if official is not None and official.language != language:
+        # Licensed wording in another language would put English questions on an Italian
+        # page: the project's own short labels, in the page's language, are used instead, and
+        # the page says so (templates/symptoms/_licence.html).
+        official = None
     source = official.source if official is not None and official.source else ""
     return forms.wording_get(instrument, official), source
 

@@ -559,3 +559,29 @@ def test_it_refuses_a_receipt_to_a_clinician(
     saved = report(alice)
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("symptoms:report", args=[saved.public_id])).status_code == 403
+
+
+def test_it_uses_the_wording_licensed_in_the_person_s_language_or_says_it_has_not(
+    alice_client: Client, alice: User
+) -> None:
+    for language, text in (("en", "Official item one"), ("it", "Domanda ufficiale uno")):
+        InstrumentText.objects.create(
+            instrument="mfis",
+            instrument_version="1",
+            language=language,
+            items={"1": {"text": text, "options": {}}},
+            source=f"Licensed copy 2025 ({language})",
+        )
+    alice.patient_profile.language = "it"
+    alice.patient_profile.save()
+
+    html = html_of(alice_client.get(question_url(1)))
+    assert '<h1 class="answer-heading">Domanda ufficiale uno</h1>' in html
+    assert "Testo: Licensed copy 2025 (it)" in html
+
+    InstrumentText.objects.filter(language="it").delete()
+    html = html_of(alice_client.get(question_url(1)))
+    # No English questions on an Italian page: the short labels, in Italian, and a word on it.
+    assert "Official item one" not in html
+    assert '<h1 class="answer-heading">Meno attento</h1>' in html
+    assert "non il testo ufficiale del questionario" in html
