@@ -29,6 +29,7 @@ urlpatterns = [
     path("history/charts/<slug:domain>.svg", history_views.history_chart, name="history_chart"),
     path("my-data/", my_data_views.my_data, name="my_data"),
     path("my-data/views/", my_data_views.data_views, name="data_views"),
+    path("my-data/table.csv", my_data_views.my_data_table, name="my_data_table"),
     path("my-data/delete/", my_data_views.account_delete, name="account_delete"),
     path("goodbye/", my_data_views.account_deleted, name="account_deleted"),
     path("reminders/", reminder_views.reminders_page, name="reminders"),

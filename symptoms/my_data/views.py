@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +21,7 @@ from accounts import errors as account_errors
 from accounts import services as account_services
 from accounts.access import is_throttled, request_patient, role_required
 from accounts.models import AuditAction, AuditEvent, Role, User
-from symptoms.my_data import forms, selectors
+from symptoms.my_data import forms, readable, selectors
 
 # The downloads of "Your data", served by the API's export (session authentication works
 # there too): ?format= and the name people know the format by.
@@ -35,13 +37,34 @@ def _my_data_page(
 ) -> HttpResponse:
     export_url = reverse("api-export")
     downloads = [(label, f"{export_url}?format={key}") for key, label in EXPORT_FORMATS]
-    context = {"form": form, "downloads": downloads}
+    context = {"form": form, "downloads": downloads, "table_url": reverse("symptoms:my_data_table")}
     return render(request, "symptoms/my_data.html", context, status=status)
 
 
 @role_required(Role.PATIENT)
 def my_data(request: HttpRequest) -> HttpResponse:
     return _my_data_page(request, forms.AccountDeleteForm())
+
+
+@role_required(Role.PATIENT)
+def my_data_table(request: HttpRequest) -> HttpResponse:
+    """Everything in force, as a spreadsheet in the person's language (``readable``)."""
+    patient = request_patient(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # A byte-order mark, so spreadsheets read the accents of other languages as UTF-8.
+    response.write("\ufeff")
+    csv.writer(response, delimiter=readable.delimiter(), lineterminator="\r\n").writerows(
+        readable.readable_rows(patient=patient)
+    )
+    account_services.audit_record(
+        actor=patient,
+        action=AuditAction.PATIENT_DATA_EXPORTED,
+        subject_patient=patient,
+        detail={"format": "table"},
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="ms-symptom-tracker-{stamp}.csv"'
+    return response
 
 
 @require_POST

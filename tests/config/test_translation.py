@@ -283,7 +283,11 @@ def patient_urls(alice: User, world: dict[str, Any]) -> list[str]:
 def test_a_patient_s_pages_have_no_english(
     language: str, alice: User, world: dict[str, Any]
 ) -> None:
-    walk(client_in(language, alice), language, patient_urls(alice, world))
+    client = client_in(language, alice)
+    walk(client, language, patient_urls(alice, world))
+    table = client.get(reverse("symptoms:my_data_table")).content.decode("utf-8-sig")
+    cells = [cell for line in table.splitlines() for cell in line.split(";")]
+    assert english_in(cells) == []
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import AuditAction, AuditEvent, User
 from symptoms.models import Report
 from tests.accounts.test_pages import assert_accessible_page, html_of
 from tests.symptoms.factories import PAGES_NOW, report
@@ -29,6 +31,44 @@ def test_it_links_the_three_downloads(alice_client: Client) -> None:
     download = alice_client.get("/api/v1/me/export/?format=csv")
     assert download.status_code == 200
     assert download["Content-Type"].startswith("text/csv")
+
+
+def test_the_table_to_read_is_in_the_person_s_language_and_locale(
+    alice_client: Client, alice: User
+) -> None:
+    alice.patient_profile.language = "it"
+    alice.patient_profile.time_zone = "Europe/Rome"
+    alice.patient_profile.save()
+    yesterday = TODAY - timedelta(days=1)
+    first = report(alice, on=yesterday, answers={"fatigue": 4, "cognition": "too_tired"})
+    report(alice, "pdq5", {str(n): 1 for n in range(1, 6)}, on=yesterday)
+    report(
+        alice,
+        on=yesterday,
+        answers={"fatigue": 6},
+        supersedes=first.public_id,
+        context_tags=["heat"],
+        note="Giornata calda.",
+    )
+
+    response = alice_client.get(reverse("symptoms:my_data_table"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8-sig")
+    rows = [line.split(";") for line in text.splitlines()]
+    assert rows[0] == ["Data", "Ora", "Questionario", "Che cosa", "Domanda o scala", "Valore"]
+    # Only the correction is in force; its answers, context and note read in Italian.
+    heads = [row[:4] for row in rows]
+    assert [f"{yesterday:%d/%m/%Y}", "19:00", "Check-in giornaliero", "Risposta"] in heads
+    assert ["Risposta", "Stanchezza o mancanza di energia oggi", "6"] in [r[3:] for r in rows]
+    assert ["Contesto", "Caldo", ""] in [r[3:] for r in rows]
+    assert ["Nota", "", "Giornata calda."] in [r[3:] for r in rows]
+    assert not any("Troppo stanco per rispondere" in r for r in rows)  # the replaced report
+    assert ["Punteggio", "Totale (0-20)", "5"] in [r[3:] for r in rows]
+    assert AuditEvent.objects.filter(
+        action=AuditAction.PATIENT_DATA_EXPORTED, detail__format="table"
+    ).exists()
 
 
 def test_it_keeps_the_account_when_the_password_is_wrong(alice_client: Client, alice: User) -> None:
