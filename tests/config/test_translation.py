@@ -409,3 +409,14 @@ def send_reminder() -> Callable[[User], Any]:
             assert reminder_send(occurrence_id=row.pk, now=NOW).outcome == Outcome.SENT
 
     return send
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_api_errors_are_in_the_language_asked_with_english_codes(
+    language: str, api: Any, alice: User
+) -> None:
+    body = api.get("/api/v1/me/export/", HTTP_ACCEPT_LANGUAGE=language).json()
+
+    [error] = body["errors"]
+    assert error["code"] == "not_authenticated"
+    assert english_in([error["detail"]]) == [], error["detail"]
