@@ -14,8 +14,10 @@ from selenium.webdriver.support.select import Select
 
 from accounts import services as account_services
 from accounts.models import User
+from tests.accounts.factories import ResearcherFactory, StaffFactory
 from tests.browser.conftest import PATIENT_PASSWORD, log_in_by_keyboard, log_in_clinician_of
 from tests.browser.support import assert_no_axe_violations
+from tests.symptoms.factories import published_release
 
 pytestmark = pytest.mark.browser
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != "en"]
@@ -55,9 +57,14 @@ def test_a_patient_s_pages_pass_axe_in_each_language(
 ) -> None:
     account_services.profile_update(user=patient, actor=patient, data={"language": language})
     log_in_by_keyboard(browser, url_for("accounts:login"), patient.email, PATIENT_PASSWORD)
-    for name in ("accounts:home", "symptoms:checkin", "symptoms:history", "accounts:profile"):
-        browser.get(url_for(name))
-        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
+    names = ("accounts:home", "symptoms:checkin", "symptoms:history", "accounts:profile")
+    assert_pages_pass_axe_in(browser, language, [url_for(name) for name in names])
+
+
+def assert_pages_pass_axe_in(browser: WebDriver, language: str, urls: list[str]) -> None:
+    for url in urls:
+        browser.get(url)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language, url
         assert_no_axe_violations(browser)
 
 
@@ -84,11 +91,31 @@ def test_a_clinician_s_pages_pass_axe_in_each_language(
 ) -> None:
     browser = browser_speaking(language)
     log_in_clinician_of(browser, patient, url_for)
-    for url in (
+    urls = [
         url_for("symptoms:clinic_patients"),
         url_for("symptoms:clinic_patient", patient.public_id),
         url_for("symptoms:clinic_summary", patient.public_id),
-    ):
-        browser.get(url)
-        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
-        assert_no_axe_violations(browser)
+    ]
+    assert_pages_pass_axe_in(browser, language, urls)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_researcher_s_pages_pass_axe_in_each_language(
+    language: str,
+    browser_speaking: Callable[[str], WebDriver],
+    transactional_db: Any,
+    url_for: Callable[..., Any],
+) -> None:
+    release = published_release(people=12)
+    assert release is not None
+    staff = StaffFactory(email="staff@example.org")
+    researcher = ResearcherFactory(email="ruth@example.org", password=PATIENT_PASSWORD)
+    account_services.researcher_decide(researcher=researcher, staff=staff, approve=True)
+    browser = browser_speaking(language)
+    log_in_by_keyboard(browser, url_for("accounts:login"), researcher.email, PATIENT_PASSWORD)
+    urls = [
+        url_for("symptoms:research_home"),
+        url_for("symptoms:research_release", release.public_id),
+        url_for("symptoms:research_priorities"),
+    ]
+    assert_pages_pass_axe_in(browser, language, urls)
