@@ -40,8 +40,8 @@ NOW = datetime(2026, 3, 18, 10, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 18)
 
 # Words that are English and neither Italian nor French ("on", "page", "question", "patient",
-# "change", "scale", "data", "no" are left out: they are words there too). One of them in a
-# stretch of text is an English sentence or label left untranslated.
+# "change", "scale", "data", "no", "questionnaire" are left out: they are words there too).
+# One of them in a stretch of text is an English sentence or label left untranslated.
 ENGLISH_WORDS = frozenset(
     [
         "the",
@@ -105,7 +105,6 @@ ENGLISH_WORDS = frozenset(
         "send",
         "answer",
         "answered",
-        "questionnaire",
         "today",
         "week",
         "weeks",
@@ -160,7 +159,8 @@ ALLOWED = [
         r"MS Symptom Tracker",
         r"\bCC BY(?:-[A-Z]+)* \d\.\d\b",  # licence names
         # Category codes of the research downloads, quoted where the codebook explains them.
-        r"\b(?:other_or_undisclosed|other|unknown)\b(?=[:;)]| \()",
+        # (French sets a space before ":" and ";".)
+        r"\b(?:other_or_undisclosed|other|unknown)\b(?=\s?[:;).]| \()",
         r"https?://\S+",
         r"\b[A-Z][a-z]+ (?:Patient|Clinician|Researcher|Staff)\b",  # the personas' names
         r"\bDr\b",
@@ -190,7 +190,8 @@ def english_in(texts: list[str]) -> list[str]:
         cleaned = text
         for pattern in ALLOWED:
             cleaned = pattern.sub(" ", cleaned)
-        words = re.findall(r"[a-z']+", cleaned.lower())
+        # Whole words, accented letters included: "noté" is not "not".
+        words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", cleaned.lower())
         if any(word in ENGLISH_WORDS for word in words):
             found.append(text)
     return found
@@ -228,7 +229,8 @@ def world(alice: User, charlie: User, ruth: User, sam: User, rita: User) -> dict
     account_services.consent_set(user=alice, granted=True)
     code, _ = account_services.share_code_create(patient=alice)
     account_services.share_code_redeem(clinician=charlie, code=code)
-    release = published_release(people=11, on=date(2026, 2, 10))
+    # A quarter that has ended and settled by TODAY: only those can be released.
+    release = published_release(people=11, on=date(2025, 8, 12))
     schedule = ReminderScheduleFactory(patient=alice, instrument="daily")
     return {"release": release, "schedule": schedule}
 
