@@ -187,6 +187,7 @@ ROUTES: dict[str, Kind] = {
     "history/": OWN,
     "history/charts/<slug:domain>.svg": OWN,
     "my-data/": OWN,
+    "my-data/table.csv": OWN,
     "my-data/views/": OWN,
     "my-data/delete/": OWN,
     "goodbye/": PUBLIC,  # shown after an account is deleted, to someone no longer signed in
