@@ -38,7 +38,7 @@ messages-check: $(VENV)/.installed-dev
 
 ## Build the .mo files from the .po files; they are not committed (docs/translation.md).
 messages-compile: $(VENV)/.installed-local
-	DEBUG=1 $(BIN)/python manage.py compilemessages $(MAKEMESSAGES_IGNORE)
+	$(BIN)/python -m config.languages --compile
 
 ## Set up and start web, Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
 run: $(VENV)/.installed-local messages-compile

@@ -9,6 +9,7 @@ complete; ``manage.py messages_check`` (``make messages-check``, run in CI after
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +74,26 @@ def offered_languages(locale_dir: Path) -> list[tuple[str, str]]:
     return [(code, NATIVE_NAMES.get(code, code)) for code in [SOURCE, *complete]]
 
 
+def catalogues_compile(locale_dir: Path) -> list[Path]:
+    """Write each catalogue's ``.mo`` beside its ``.po`` with polib, so that ``make run`` and
+    ``make test`` need no GNU gettext on the machine (extraction, ``make messages``, does)."""
+    written = []
+    for state in catalogue_states(locale_dir):
+        po_path = catalogue_path(locale_dir, state.language)
+        mo_path = po_path.with_suffix(".mo")
+        polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+        written.append(mo_path)
+    return written
+
+
 def main() -> int:
-    """``python -m config.languages``: fail when a shipped language's catalogue is incomplete."""
+    """``python -m config.languages``: fail when a shipped language's catalogue is incomplete.
+    ``python -m config.languages --compile``: build the ``.mo`` files."""
     locale_dir = LOCALE_DIR
+    if "--compile" in sys.argv[1:]:
+        for path in catalogues_compile(locale_dir):
+            print(f"compiled {path.relative_to(locale_dir.parent)}")
+        return 0
     states = {state.language: state for state in catalogue_states(locale_dir)}
     failed = False
     for language in SHIPPED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from pathlib import Path
 
@@ -84,3 +85,19 @@ def test_the_italian_catalogue_is_valid_gettext() -> None:
 
 def placeholders(text: str) -> list[str]:
     return PLACEHOLDER.findall(text)
+
+
+def test_it_compiles_catalogues_without_gnu_gettext(tmp_path: Path) -> None:
+    catalogue(
+        tmp_path,
+        "it",
+        'msgid "Pain"\nmsgstr "Dolore"\n\n'
+        'msgid "%(n)s week"\nmsgid_plural "%(n)s weeks"\nmsgstr[0] "%(n)s settimana"\n'
+        'msgstr[1] "%(n)s settimane"\n',
+    )
+    (written,) = languages.catalogues_compile(tmp_path)
+
+    with written.open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    assert compiled.gettext("Pain") == "Dolore"
+    assert compiled.ngettext("%(n)s week", "%(n)s weeks", 3) == "%(n)s settimane"
