@@ -8,7 +8,7 @@ from allauth.usersessions.internal import usersessionkit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.authentication import SecondFactorSetupRequired
 from accounts.models import Role
 from accounts.second_factor import has_second_factor, needs_second_factor
+from config.api import api_error_response
 
 # The session key holding when this session signed in (seconds since the epoch).
 SIGNED_IN_AT = "accounts_signed_in_at"
@@ -101,7 +102,7 @@ class SessionAgeMiddleware:
 class SecondFactorRequiredMiddleware:
     """Until a clinician, researcher or staff member has set up a second factor, every page but
     the set-up pages sends them there, and the API (with a session) answers 403
-    ``second_factor_setup_required``. API tokens are refused in accounts.access."""
+    ``second_factor_setup_required``. API tokens are refused in accounts.authentication."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -119,9 +120,7 @@ class SecondFactorRequiredMiddleware:
             request.session[HAS_SECOND_FACTOR] = True
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            error = SecondFactorSetupRequired()
-            body = {"code": error.default_code, "detail": str(error.default_detail), "attr": None}
-            return JsonResponse({"type": "client_error", "errors": [body]}, status=403)
+            return api_error_response(SecondFactorSetupRequired())
         messages.info(
             request,
             _(

@@ -16,7 +16,7 @@ from typing import Any
 from axes.exceptions import AxesBackendPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from drf_standardized_errors.handler import ExceptionHandler
@@ -56,6 +56,19 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
     default_detail = _("The service is briefly unavailable. Try again in a minute.")
     wait = RETRY_AFTER_SECONDS  # sent as Retry-After
+
+
+def api_error_response(
+    error: exceptions.APIException, *, error_type: str = "client_error"
+) -> JsonResponse:
+    """The API's one error shape, for answers made outside a DRF view (middleware, axes, the
+    404 and 500 handlers), with Retry-After when the error carries a wait."""
+    body = {"code": error.default_code, "detail": str(error.default_detail), "attr": None}
+    response = JsonResponse({"type": error_type, "errors": [body]}, status=error.status_code)
+    wait = getattr(error, "wait", None)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 class ApiExceptionHandler(ExceptionHandler):

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from config.api import LockedOut
+from config.api import LockedOut, api_error_response
 
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None, credentials: Any
 ) -> HttpResponse:
     if request.path.startswith("/api/"):
-        error = {"code": LockedOut.default_code, "detail": str(LockedOut.default_detail)}
-        return JsonResponse(
-            {"type": "client_error", "errors": [{**error, "attr": None}]},
-            status=LockedOut.status_code,
-        )
+        return api_error_response(LockedOut())
     return render(request, "accounts/locked_out.html", status=403)
 
 
