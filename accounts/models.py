@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
@@ -364,6 +364,17 @@ class ClinicianInviteQuerySet(models.QuerySet["ClinicianInvite"]):
         """Invitations still waiting for the patient's answer at ``moment``: not decided and not
         expired. The one definition of "pending", for lists, decisions and the email."""
         return self.filter(status=ClinicianInvite.Status.PENDING, expires_at__gt=moment)
+
+    def email_to_send_at(
+        self, moment: datetime, *, claim_stale: timedelta
+    ) -> ClinicianInviteQuerySet:
+        """Pending invitations whose email is not sent and not being sent at ``moment``: never
+        claimed, or claimed longer than ``claim_stale`` ago (the sender died)."""
+        return self.pending_at(moment).filter(
+            models.Q(email_claimed_at__isnull=True)
+            | models.Q(email_claimed_at__lt=moment - claim_stale),
+            emailed_at__isnull=True,
+        )
 
 
 class ClinicianInvite(models.Model):

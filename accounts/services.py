@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from knox.models import AuthToken
 
@@ -176,13 +177,15 @@ def totp_ensure(*, user: User) -> None:
 # --- Sign-in, sessions and API tokens -------------------------------------------------------
 
 
-def second_factor_code_check(*, user: User, code: str) -> bool:
-    """Whether ``code`` is a current code of the person's authenticator app or one of their
-    unused recovery codes. A code that worked cannot be used again (allauth remembers it)."""
+# The second factors that give a typed code: what the API token endpoint can ask for.
+CODE_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+
+
+def second_factor_code_check(*, authenticators: Iterable[Authenticator], code: str) -> bool:
+    """Whether ``code`` is a current code of one of ``authenticators`` (an authenticator app,
+    or unused recovery codes). A code that worked cannot be used again (allauth remembers it)."""
     code = "".join(code.split())
-    for authenticator in Authenticator.objects.filter(
-        user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
-    ):
+    for authenticator in authenticators:
         wrapped = (
             TOTP(authenticator)
             if authenticator.type == Authenticator.Type.TOTP
@@ -202,14 +205,12 @@ def api_token_check(*, user: User, code: str | None) -> None:
         raise errors.EmailNotVerified()
     if needs_second_factor(user) and not has_second_factor(user):
         raise errors.SecondFactorSetupRequired()
-    has_codes = Authenticator.objects.filter(
-        user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
-    ).exists()
-    if not has_codes:
+    authenticators = list(Authenticator.objects.filter(user=user, type__in=CODE_TYPES))
+    if not authenticators:
         return
     if not code:
         raise errors.SecondFactorRequired()
-    if not second_factor_code_check(user=user, code=code):
+    if not second_factor_code_check(authenticators=authenticators, code=code):
         raise errors.SecondFactorInvalid()
 
 
@@ -450,12 +451,8 @@ def invite_email_claim(*, invite_id: int) -> ClinicianInvite | None:
     and nobody else holds a fresh claim. Returns it, or None when there is nothing to send."""
     now = timezone.now()
     claimed = (
-        ClinicianInvite.objects.pending_at(now)
-        .filter(pk=invite_id, emailed_at__isnull=True)
-        .filter(
-            models.Q(email_claimed_at__isnull=True)
-            | models.Q(email_claimed_at__lt=now - INVITE_CLAIM_STALE)
-        )
+        ClinicianInvite.objects.email_to_send_at(now, claim_stale=INVITE_CLAIM_STALE)
+        .filter(pk=invite_id)
         .update(email_claimed_at=now)
     )
     if claimed != 1:
@@ -480,12 +477,8 @@ def invites_requeue_unsent() -> int:
 
     now = timezone.now()
     unsent = list(
-        ClinicianInvite.objects.pending_at(now)
-        .filter(emailed_at__isnull=True, created_at__lt=now - INVITE_REQUEUE_AFTER)
-        .filter(
-            models.Q(email_claimed_at__isnull=True)
-            | models.Q(email_claimed_at__lt=now - INVITE_CLAIM_STALE)
-        )
+        ClinicianInvite.objects.email_to_send_at(now, claim_stale=INVITE_CLAIM_STALE)
+        .filter(created_at__lt=now - INVITE_REQUEUE_AFTER)
         .values_list("pk", flat=True)
     )
     for invite_id in unsent:
