@@ -374,3 +374,28 @@ def _order(trend: ScaleTrend) -> tuple[int, bool, str, str]:
         trend.instrument.code,
         trend.scale.key,
     )
+
+
+def daily_context_list(
+    *, patient: User, since: date, until: date
+) -> list[tuple[date, list[str], str]]:
+    """(local date, context tags, note) of the patient's current daily check-ins in the period
+    that have either, newest first: one query."""
+    return list(
+        Report.objects.current()
+        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
+        .exclude(Q(note="") & Q(context_tags=[]))
+        .order_by("-local_date", "-created_at")
+        .values_list("local_date", "context_tags", "note")
+    )
+
+
+def checkin_days_count(*, patient: User, since: date, until: date) -> int:
+    """On how many days of the period the patient gave a daily check-in."""
+    return (
+        Report.objects.current()
+        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
+        .values("local_date")
+        .distinct()
+        .count()
+    )

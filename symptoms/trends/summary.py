@@ -37,9 +37,13 @@ from accounts.models import Role, User
 from accounts.selectors import local_today
 from symptoms.history import selectors as history
 from symptoms.instruments.definitions import DAILY
-from symptoms.models import Report
 from symptoms.trends.change import ChangeKind, Method
-from symptoms.trends.selectors import PatientTrends, last_viewed_on, trends_get
+from symptoms.trends.selectors import (
+    PatientTrends,
+    checkin_days_count,
+    last_viewed_on,
+    trends_get,
+)
 from symptoms.trends.sparkline import Series, sparkline_svg
 from symptoms.trends.views import ScaleRow, audit_patient_view, context_notes
 
@@ -76,16 +80,6 @@ def months_before(day: date, months: int) -> date:
     year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
     last_day = calendar.monthrange(year, month_index + 1)[1]
     return date(year, month_index + 1, min(day.day, last_day))
-
-
-def checkin_days_count(patient: User, since: date, until: date) -> int:
-    return (
-        Report.objects.current()
-        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
-        .values("local_date")
-        .distinct()
-        .count()
-    )
 
 
 @dataclass(frozen=True)
@@ -238,7 +232,7 @@ def clinic_summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     trends = trends_get(patient=patient, as_of=until)
     audit_patient_view(clinician, patient, "pre_visit_summary")
     days = (until - since).days + 1
-    checkin_days = checkin_days_count(patient, since, until)
+    checkin_days = checkin_days_count(patient=patient, since=since, until=until)
     notes = context_notes(patient, since, until)
     domains = [
         domain

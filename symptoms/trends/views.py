@@ -15,7 +15,6 @@ from uuid import UUID
 
 from csp.decorators import csp_replace
 from django import forms
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
@@ -31,7 +30,6 @@ from symptoms.history import selectors as history
 from symptoms.history.views import CHART_CSP
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction
-from symptoms.models import Report
 from symptoms.reports.forms import CONTEXT_TAG_LABELS
 from symptoms.trends.change import ChangeKind
 from symptoms.trends.selectors import (
@@ -41,6 +39,7 @@ from symptoms.trends.selectors import (
     PatientTrends,
     ScaleTrend,
     clinician_patient_rows,
+    daily_context_list,
     trends_get,
 )
 
@@ -137,16 +136,9 @@ class ContextNote:
 def context_notes(patient: User, since: date, until: date) -> list[ContextNote]:
     """Context tags and notes of current daily check-ins in the period, newest first: one
     query, at most one row per day."""
-    rows = (
-        Report.objects.current()
-        .filter(patient=patient, instrument=DAILY, local_date__gte=since, local_date__lte=until)
-        .exclude(Q(note="") & Q(context_tags=[]))
-        .order_by("-local_date", "-created_at")
-        .values_list("local_date", "context_tags", "note")
-    )
     return [
         ContextNote(on, [str(CONTEXT_TAG_LABELS.get(tag, tag)) for tag in tags or []], note)
-        for on, tags, note in rows
+        for on, tags, note in daily_context_list(patient=patient, since=since, until=until)
         if tags or note
     ]
 
