@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from accounts.models import User
+from accounts.models import PatientProfile, User
 from accounts.selectors import local_today
 from symptoms.models import Report
 from symptoms.reports.demo import demo_history_create
@@ -44,26 +44,39 @@ def page_width(driver: WebDriver) -> int:
     return int(driver.execute_script("return document.documentElement.scrollWidth"))
 
 
-@pytest.mark.parametrize(
-    "url_name",
-    [
-        "accounts:home",
-        "symptoms:checkin",
-        "symptoms:history",
-        "symptoms:reminders",
-        "symptoms:my_data",
-        "accounts:profile",
-        "accounts:sharing",
-        "accounts:consent",
-        "accounts:sessions",
-    ],
-)
+PATIENT_PAGES = [
+    "accounts:home",
+    "symptoms:checkin",
+    "symptoms:history",
+    "symptoms:reminders",
+    "symptoms:my_data",
+    "accounts:profile",
+    "accounts:sharing",
+    "accounts:consent",
+    "accounts:sessions",
+]
+
+
+@pytest.mark.parametrize("url_name", PATIENT_PAGES)
 def test_every_page_reflows_at_320_pixels(
     phone: WebDriver, url_for: Callable[..., str], url_name: str
 ) -> None:
     phone.get(url_for(url_name))
     assert page_width(phone) <= PHONE_WIDTH, url_name
     assert_no_axe_violations(phone)
+
+
+@pytest.mark.parametrize("language", ["it", "fr"])
+def test_every_page_reflows_at_320_pixels_in_each_translated_language(
+    phone: WebDriver, url_for: Callable[..., str], patient: User, language: str
+) -> None:
+    # Translations are longer than English: the same pages, in the person's own language.
+    PatientProfile.objects.filter(user=patient).update(language=language)
+    for url_name in PATIENT_PAGES:
+        phone.get(url_for(url_name))
+        assert phone.find_element(By.TAG_NAME, "html").get_attribute("lang") == language
+        assert page_width(phone) <= PHONE_WIDTH, url_name
+        assert_no_axe_violations(phone)
 
 
 def test_the_menu_folds_under_one_button_and_opens_by_keyboard(
