@@ -7,7 +7,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run code test lint typecheck schema clean services-check messages messages-check \
-	messages-compile
+	messages-compile bench
 
 $(VENV)/.installed-local: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,24 @@ typecheck: $(VENV)/.installed-dev
 ## Regenerate the committed OpenAPI schema (docs/openapi.yaml); a test checks it is current.
 schema: $(VENV)/.installed-dev
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# make bench: PostgreSQL and Redis started like CI starts them; its own database, so a bench run
+# never touches the one make run or the tests use. QUICK=1: small sizes on SQLite, not judged.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mstracker_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+
+## Run every benchmark against its baseline and print RESULT lines (docs/performance.md).
+bench: $(VENV)/.installed-dev messages-compile
+ifeq ($(filter-out 0,$(QUICK)),)
+	bash .ci/services
+	psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname='mstracker_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres mstracker_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) QUICK= \
+		$(BIN)/python benchmarks/run.py $(ONLY)
+else
+	QUICK=1 $(BIN)/python benchmarks/run.py $(ONLY)
+endif
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
