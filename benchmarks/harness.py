@@ -19,6 +19,7 @@ Import this module before anything from Django: it puts the project on ``sys.pat
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import sys
@@ -109,7 +110,11 @@ def result(
     at_least: float | None = None,
     detail: str = "",
 ) -> bool:
-    """Print the RESULT line; true when the target is met (or the run is quick)."""
+    """Print the RESULT line; true when the target is met (or the run is quick).
+
+    A quick run may have no baseline (``ratio`` NaN, shown ``n/a``), e.g. SQL that only
+    PostgreSQL runs.
+    """
     if (at_most is None) == (at_least is None):
         raise ValueError("give exactly one of at_most and at_least")
     if at_most is not None:
@@ -118,7 +123,8 @@ def result(
         assert at_least is not None
         target, met = f">={at_least:g}", ratio >= at_least
     verdict = "quick" if QUICK else ("ok" if met else "FAIL")
-    line = f"RESULT {name} ratio={ratio:.2f} target={target} {verdict}"
+    shown = "n/a" if math.isnan(ratio) else f"{ratio:.2f}"
+    line = f"RESULT {name} ratio={shown} target={target} {verdict}"
     print(f"{line}  # {detail}" if detail else line, flush=True)
     return met or QUICK
 
