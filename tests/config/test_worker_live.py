@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +19,7 @@ from kombu import Connection
 
 from accounts import services as account_services
 from accounts.models import ShareCode, User
-from tests.live_support import database_url
+from tests.live_support import celery_environment, celery_start, stop
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,43 +39,33 @@ class Worker:
             self.sender.send_task(task, args=args, queue=self.queue, connection=conn)
 
 
+def worker_start(
+    queue: str, tmp_path: Path, name: str = "worker", **extra: str
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """A solo Celery worker on ``queue`` alone (no stray messages reach it), logging to
+    ``tmp_path/<name>.log``; ``extra`` adds environment variables (settings)."""
+    log = tmp_path / f"{name}.log"
+    environment = celery_environment(redis_url=settings.REDIS_URL, tmp_path=tmp_path, **extra)
+    process = celery_start(
+        [
+            "worker", "--queues", queue, "--pool", "solo", "--hostname", f"{name}-{queue}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
+        ],
+        environment=environment,
+        log=log,
+    )  # fmt: skip
+    return process, log
+
+
 @pytest.fixture
 def worker(live_services: None, transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
     queue = f"test-{uuid.uuid4().hex[:10]}"  # a queue of its own: no stray messages reach it
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "EMAIL_BACKEND"}
-    }
-    environment.update(
-        DEBUG="1",
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(tmp_path / "mail"),
-        VAR_DIR=str(tmp_path / "var"),
-    )
-    log = tmp_path / "worker.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "--app", "config", "worker",
-                "--queues", queue, "--pool", "solo", "--hostname", f"{queue}@%h",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO",
-            ],
-            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    process, log = worker_start(queue, tmp_path)
     sender = Celery()
     try:
         yield Worker(queue=queue, sender=sender, mail_dir=tmp_path / "mail", log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         sender.close()
         # The queue was ours alone; leave Redis as we found it.
         import redis
