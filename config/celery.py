@@ -46,7 +46,7 @@ app.conf.beat_schedule = {
     "reminders-reap-stuck": every(30, "symptoms.tasks.reminders_reap_stuck"),
     "share-codes-purge-expired": every(30 * 60, "accounts.tasks.share_codes_purge_expired"),
     "invites-requeue-unsent": every(2 * 60, "accounts.tasks.invites_requeue_unsent"),
-    "research-releases-reap-stuck": every(15 * 60, "symptoms.research.tasks.releases_reap_stuck"),
+    "research-releases-reap-stuck": every(30, "symptoms.research.tasks.releases_reap_stuck"),
     # Quarterly, on the 16th day of each quarter: after the default 14 settling days, so the
     # quarter just ended is in it (with a longer RESEARCH_RELEASE_SETTLING_DAYS the release
     # covers the quarters settled by then). A day late is still useful, a backlog of old runs

@@ -466,6 +466,9 @@ RESEARCH_DP_EPSILON_MAX = 8.0
 # An exact release and a differentially private one of the same quarter together undo the
 # noise (subtract one from the other); only an operator who accepts that may allow both.
 RESEARCH_ALLOW_EXACT_AND_DP = env_bool("RESEARCH_ALLOW_EXACT_AND_DP", default=False)
+# A building worker renews its lease every fifth of this; a build whose lease is this old lost
+# its worker and is built again (docs/reliability.md).
+RESEARCH_RELEASE_LEASE_SECONDS = env_int("RESEARCH_RELEASE_LEASE_SECONDS", default=75, minimum=5)
 
 # --- Logging: ids only, never health data (see docs/operations.md) ---------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO")

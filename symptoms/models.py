@@ -356,7 +356,9 @@ class Release(models.Model):
     cells are written in the same transaction that gives it its number.
 
     ``progress`` (0-100) is updated while a worker builds it, so pages can show how far it is.
-    Nothing here identifies a person; ``error`` holds a code, never data."""
+    ``heartbeat_at`` is the building worker's lease: renewed while it works, so a build whose
+    worker died is seen within a minute or two and built again (``attempts`` counts the
+    claims). Nothing here identifies a person; ``error`` holds a code, never data."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.PositiveIntegerField(null=True, blank=True, unique=True)
@@ -371,6 +373,8 @@ class Release(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)  # when it was published
     build_seconds = models.FloatField(null=True, blank=True)
     cell_count = models.PositiveIntegerField(default=0)

@@ -12,6 +12,7 @@ one transaction, after which the release never changes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,8 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Max, Q, QuerySet
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Avg, F, Max, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
@@ -49,8 +50,19 @@ LOADED_AT = 20  # progress (percent) once the values are read; the tables take i
 # The build's read sorts and groups every score of its quarters; PostgreSQL's default 4 MB of
 # work_mem made it spill hundreds of MB to disk (issue 13). Set for the read's transaction only.
 BUILD_WORK_MEM = "256MB"
-# Longer than release_build's hard time limit (30 minutes), so a live build is never touched.
-BUILD_STUCK_AFTER = timedelta(hours=1)
+# A building worker renews its lease (``heartbeat_at``) every fifth of the lease
+# (RESEARCH_RELEASE_LEASE_SECONDS), from a thread of its own, whatever phase the build is in. A
+# build whose lease is older than that has lost its worker (killed, out of memory, machine gone)
+# and the reaper, every 30 seconds, queues it again: a killed build runs again within about two
+# minutes. After BUILD_ATTEMPTS claims it is marked failed instead, so a build that kills its
+# worker every time stops trying.
+BUILD_ATTEMPTS = 3
+
+
+def build_lease() -> timedelta:
+    return timedelta(seconds=settings.RESEARCH_RELEASE_LEASE_SECONDS)
+
+
 # A queued release whose task message was lost (Redis restarted without persistence) is
 # queued again after this long; the build's atomic claim makes a second message harmless.
 QUEUED_STUCK_AFTER = timedelta(minutes=30)
@@ -217,19 +229,27 @@ def _cell_row(release: Release, position: int, cell: disclosure.Cell) -> Release
     )
 
 
+class LeaseLost(Exception):
+    """This build's claim was taken back (its lease ran out) and given to another attempt."""
+
+
 def _publish(
     release_id: int,
     fresh: dict[str, list[disclosure.Cell]],
     started: float,
     privacy: dict[str, Any],
+    claimed_at: datetime,
 ) -> Release:
     """Cells, the quarters' freezing, number and status in one transaction; a number taken by
     a concurrent build (unique constraint) is retried with the next one. A quarter that a
-    concurrent build froze while this one computed is copied from it, not from ``fresh``."""
+    concurrent build froze while this one computed is copied from it, not from ``fresh``.
+    Raises LeaseLost, publishing nothing, if the release is no longer this build's claim."""
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 release = Release.objects.select_for_update().get(pk=release_id)
+                if release.status != ReleaseStatus.BUILDING or release.started_at != claimed_at:
+                    raise LeaseLost
                 periods: list[str] = release.parameters["periods"]
                 is_noisy = "epsilon" in release.parameters
                 cells, copied = ledger.quarters_freeze(
@@ -300,24 +320,64 @@ def _fresh_cells(
     return by_period, privacy
 
 
+class _Heartbeat(threading.Thread):
+    """Renews a build's lease every fifth of the lease until stopped, on its own connection."""
+
+    def __init__(self, release_id: int, claimed_at: datetime) -> None:
+        super().__init__(name=f"release-{release_id}-heartbeat", daemon=True)
+        self.release_id, self.claimed_at = release_id, claimed_at
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(build_lease().total_seconds() / 5) and self.beat():
+                pass
+        finally:
+            connection.close()
+
+    def beat(self) -> bool:
+        """Renew the lease once; false when the build is no longer this claim's."""
+        try:
+            return bool(
+                Release.objects.filter(
+                    pk=self.release_id, status=ReleaseStatus.BUILDING, started_at=self.claimed_at
+                ).update(heartbeat_at=timezone.now())
+            )
+        except DatabaseError:  # the database is away: the lease may lapse, and then
+            logger.warning("release id=%s: lease not renewed", self.release_id)
+            return True  # publication refuses to publish over a new claim
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
 def release_build(*, release_id: int) -> Release | None:
     """Build a queued release. Another worker that claimed it first wins; this one returns
     None. A failure marks the release failed with the error's class name and re-raises.
 
-    1. Claim the release (queued -> building) atomically.
+    1. Claim the release (queued -> building) atomically, taking a lease that a thread renews
+       while the build runs (every fifth of the lease).
     2. For the quarters not published yet (of this kind): read one mean per consenting person,
        scale and quarter, and compute every cell with suppression or noise (progress 20-90%).
     3. Publish: cells (the published quarters' copied), the quarters' freezing, number, status
-       and counts in one transaction.
+       and counts in one transaction, only if the claim is still this build's (a build whose
+       lease ran out was queued again by the reaper and may be running elsewhere).
     """
     started_at = timezone.now()
     claimed = Release.objects.filter(pk=release_id, status=ReleaseStatus.QUEUED).update(
-        status=ReleaseStatus.BUILDING, started_at=started_at, progress=1
+        status=ReleaseStatus.BUILDING,
+        started_at=started_at,
+        heartbeat_at=started_at,
+        attempts=F("attempts") + 1,
+        progress=1,
     )
     if claimed != 1:
         logger.info("release_build: release id=%s is not queued", release_id)
         return None
     started = time.monotonic()
+    heartbeat = _Heartbeat(release_id, started_at)
+    heartbeat.start()
     try:
         release = Release.objects.get(pk=release_id)
         spec = spec_get(release.spec_version)
@@ -332,13 +392,18 @@ def release_build(*, release_id: int) -> Release | None:
         privacy: dict[str, Any] = {}
         if fresh_periods:
             fresh, privacy = _fresh_cells(release, spec, fresh_periods, started_at)
-        published = _publish(release_id, fresh, started, privacy)
+        published = _publish(release_id, fresh, started, privacy, started_at)
+    except LeaseLost:
+        logger.warning("release_build: release id=%s was claimed again; not published", release_id)
+        return None
     except Exception as exc:
-        Release.objects.filter(pk=release_id).update(
-            status=ReleaseStatus.FAILED, error=type(exc).__name__[:64]
-        )
+        Release.objects.filter(
+            pk=release_id, status=ReleaseStatus.BUILDING, started_at=started_at
+        ).update(status=ReleaseStatus.FAILED, error=type(exc).__name__[:64])
         logger.exception("release_build failed for release id=%s", release_id)
         raise
+    finally:
+        heartbeat.stop()
     logger.info(
         "release published id=%s number=%s cells=%d suppressed=%d seconds=%.2f",
         release_id,
@@ -353,21 +418,43 @@ def release_build(*, release_id: int) -> Release | None:
 def releases_reap_stuck(
     *, enqueue: Callable[[int], object], now: datetime | None = None
 ) -> tuple[int, int]:
-    """Builds a crash left behind: a release still ``building`` after BUILD_STUCK_AFTER (its
-    worker was killed or ran out of memory; nothing was published, one transaction) is marked
-    failed so staff see it and request another; one still ``queued`` after QUEUED_STUCK_AFTER
-    has its build task sent again. Returns (failed, queued again)."""
+    """Builds a crash left behind, and queued builds whose message was lost.
+
+    A release still ``building`` whose lease is older than ``build_lease()`` lost its worker (killed
+    or out of memory; nothing was published, one transaction): it is queued again and its task
+    sent, or, after BUILD_ATTEMPTS claims, marked failed so staff see it. A release still
+    ``queued`` after QUEUED_STUCK_AFTER has its build task sent again. The build's atomic claim
+    makes a second message harmless. Returns (failed, queued again)."""
     now = now or timezone.now()
-    failed = Release.objects.filter(
-        status=ReleaseStatus.BUILDING, started_at__lt=now - BUILD_STUCK_AFTER
-    ).update(status=ReleaseStatus.FAILED, error="WorkerLost")
+    lease = build_lease()
+    lapsed = Q(status=ReleaseStatus.BUILDING) & (
+        Q(heartbeat_at__lt=now - lease) | Q(heartbeat_at__isnull=True, started_at__lt=now - lease)
+    )
+    failed = Release.objects.filter(lapsed, attempts__gte=BUILD_ATTEMPTS).update(
+        status=ReleaseStatus.FAILED, error="WorkerLost"
+    )
+    again = []
+    for pk, heartbeat_at in Release.objects.filter(lapsed).values_list("pk", "heartbeat_at"):
+        # Only if the lease is still the lapsed one: a worker renewing it now keeps its build.
+        if Release.objects.filter(lapsed, pk=pk, heartbeat_at=heartbeat_at).update(
+            status=ReleaseStatus.QUEUED, started_at=None, heartbeat_at=None, progress=0
+        ):
+            again.append(pk)
     stale = list(
         Release.objects.filter(
             status=ReleaseStatus.QUEUED, requested_at__lt=now - QUEUED_STUCK_AFTER
-        ).values_list("pk", flat=True)
+        )
+        .exclude(pk__in=again)
+        .values_list("pk", flat=True)
     )
-    for pk in stale:
+    for pk in [*again, *stale]:
         enqueue(pk)
-    if failed or stale:
-        logger.warning("release reaper: %d failed as stuck, %d queued again", failed, len(stale))
-    return failed, len(stale)
+    if failed or again or stale:
+        logger.warning(
+            "release reaper: %d failed after %d attempts, %d building again, %d queued again",
+            failed,
+            BUILD_ATTEMPTS,
+            len(again),
+            len(stale),
+        )
+    return failed, len(again) + len(stale)

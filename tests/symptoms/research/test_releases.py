@@ -158,29 +158,113 @@ def test_it_marks_a_build_that_fails_and_keeps_no_cells(monkeypatch: pytest.Monk
     assert not ReleaseCell.objects.filter(release=release).exists()
 
 
-def test_the_reaper_fails_a_build_whose_worker_died_and_requeues_a_lost_one() -> None:
+def _building(release: Release, *, lease_age: timedelta, attempts: int = 1) -> None:
+    """As if a worker claimed it and last renewed its lease ``lease_age`` ago."""
+    renewed = timezone.now() - lease_age
+    Release.objects.filter(pk=release.pk).update(
+        status=ReleaseStatus.BUILDING,
+        started_at=renewed - timedelta(minutes=5),
+        heartbeat_at=renewed,
+        attempts=attempts,
+    )
+
+
+def test_the_reaper_queues_again_a_build_whose_worker_died_and_a_lost_one() -> None:
     now = timezone.now()
-    died, lost, live, fresh = (
+    died, lost, live, fresh, hopeless = (
         services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
-        for _ in range(4)
+        for _ in range(5)
     )
-    Release.objects.filter(pk=died.pk).update(
-        status=ReleaseStatus.BUILDING, started_at=now - timedelta(minutes=61)
-    )
-    Release.objects.filter(pk=live.pk).update(
-        status=ReleaseStatus.BUILDING, started_at=now - timedelta(minutes=29)
-    )
+    _building(died, lease_age=services.build_lease() + timedelta(seconds=1))
+    _building(live, lease_age=services.build_lease() - timedelta(seconds=5))
+    _building(
+        hopeless, lease_age=timedelta(minutes=10), attempts=services.BUILD_ATTEMPTS
+    )  # killed its worker every time
     Release.objects.filter(pk=lost.pk).update(requested_at=now - timedelta(minutes=31))
     queued: list[int] = []
 
-    assert services.releases_reap_stuck(enqueue=queued.append, now=now) == (1, 1)
+    assert services.releases_reap_stuck(enqueue=queued.append, now=now) == (1, 2)
 
     statuses = dict(Release.objects.values_list("pk", "status"))
-    assert statuses[died.pk] == ReleaseStatus.FAILED
-    assert Release.objects.get(pk=died.pk).error == "WorkerLost"
+    assert statuses[died.pk] == ReleaseStatus.QUEUED
+    assert (statuses[hopeless.pk], Release.objects.get(pk=hopeless.pk).error) == (
+        ReleaseStatus.FAILED,
+        "WorkerLost",
+    )
     assert (statuses[live.pk], statuses[fresh.pk]) == (ReleaseStatus.BUILDING, ReleaseStatus.QUEUED)
-    assert queued == [lost.pk]
-    assert services.release_build(release_id=lost.pk) is not None  # the resent task builds it
+    assert sorted(queued) == sorted([died.pk, lost.pk])  # each sent once
+    for pk in queued:  # the resent tasks build them
+        built = services.release_build(release_id=pk)
+        assert built is not None
+        assert built.status == ReleaseStatus.PUBLISHED
+    assert Release.objects.get(pk=died.pk).attempts == 2
+
+
+def test_a_build_whose_lease_was_taken_back_publishes_nothing() -> None:
+    """The attack: a worker that only stalled (not died) comes back after the reaper gave its
+    build to another attempt; it must not publish over the new claim, nor mark it failed."""
+    consenting_patients(12)
+    release = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+    original = services._fresh_cells
+
+    def stall_then_lose_the_lease(*args: Any, **kwargs: Any) -> Any:
+        cells = original(*args, **kwargs)
+        # Meanwhile the reaper saw the lease lapse and another worker claimed the build.
+        Release.objects.filter(pk=release.pk).update(started_at=timezone.now(), attempts=2)
+        return cells
+
+    services._fresh_cells = stall_then_lose_the_lease  # type: ignore[assignment]
+    try:
+        assert services.release_build(release_id=release.pk) is None
+    finally:
+        services._fresh_cells = original  # type: ignore[assignment]
+
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.BUILDING  # still the other attempt's
+    assert release.number is None
+    assert not ReleaseCell.objects.filter(release=release).exists()
+
+
+def test_a_build_holds_a_lease_while_it_works() -> None:
+    consenting_patients(12)
+    release = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+    seen: list[tuple[int, datetime, str]] = []
+    original = services._Heartbeat
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def run(self) -> None:  # no second connection in this test's transaction
+            seen.append((self.release_id, self.claimed_at, "started"))
+            self.stopped.wait()
+            seen.append((self.release_id, self.claimed_at, "stopped"))
+
+    services._Heartbeat = Recording  # type: ignore[misc]
+    try:
+        built = services.release_build(release_id=release.pk)
+    finally:
+        services._Heartbeat = original  # type: ignore[misc]
+    assert built is not None
+    assert seen == [
+        (release.pk, built.started_at, "started"),
+        (release.pk, built.started_at, "stopped"),
+    ]
+    assert built.attempts == 1
+
+
+def test_the_heartbeat_renews_only_its_own_claim() -> None:
+    release = services.release_request(requested_by=None, first_quarter="2026-Q1", queue=False)
+    claimed = timezone.now() - timedelta(minutes=1)
+    Release.objects.filter(pk=release.pk).update(
+        status=ReleaseStatus.BUILDING, started_at=claimed, heartbeat_at=claimed
+    )
+    heartbeat = services._Heartbeat(release.pk, claimed)
+
+    assert heartbeat.beat()
+    release.refresh_from_db()
+    assert release.heartbeat_at is not None
+    assert release.heartbeat_at > claimed
+
+    Release.objects.filter(pk=release.pk).update(started_at=timezone.now())  # claimed again
+    assert not heartbeat.beat()
 
 
 def test_it_audits_who_asked_for_a_release(sam: User) -> None:
