@@ -358,7 +358,8 @@ class Release(models.Model):
     ``progress`` (0-100) is updated while a worker builds it, so pages can show how far it is.
     ``heartbeat_at`` is the building worker's lease: renewed while it works, so a build whose
     worker died is seen within a minute or two and built again (``attempts`` counts the
-    claims). Nothing here identifies a person; ``error`` holds a code, never data."""
+    claims); while queued, it is when the reaper last sent its task again. Nothing here
+    identifies a person; ``error`` holds a code, never data."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.PositiveIntegerField(null=True, blank=True, unique=True)

@@ -63,9 +63,10 @@ def build_lease() -> timedelta:
     return timedelta(seconds=settings.RESEARCH_RELEASE_LEASE_SECONDS)
 
 
-# A queued release whose task message was lost (Redis restarted without persistence) is
-# queued again after this long; the build's atomic claim makes a second message harmless.
-QUEUED_STUCK_AFTER = timedelta(minutes=30)
+# A queued release whose task message was lost (Redis restarted without persistence) has its
+# task sent again after this long, and again every this long while it stays queued (behind a
+# long build, say); the build's atomic claim makes a second message harmless.
+QUEUED_STUCK_AFTER = timedelta(minutes=2)
 
 
 @transaction.atomic
@@ -423,7 +424,8 @@ def releases_reap_stuck(
     A release still ``building`` whose lease is older than ``build_lease()`` lost its worker (killed
     or out of memory; nothing was published, one transaction): it is queued again and its task
     sent, or, after BUILD_ATTEMPTS claims, marked failed so staff see it. A release still
-    ``queued`` after QUEUED_STUCK_AFTER has its build task sent again. The build's atomic claim
+    ``queued`` after QUEUED_STUCK_AFTER has its build task sent again (then every
+    QUEUED_STUCK_AFTER while it stays queued). The build's atomic claim
     makes a second message harmless. Returns (failed, queued again)."""
     now = now or timezone.now()
     lease = build_lease()
@@ -437,16 +439,15 @@ def releases_reap_stuck(
     for pk, heartbeat_at in Release.objects.filter(lapsed).values_list("pk", "heartbeat_at"):
         # Only if the lease is still the lapsed one: a worker renewing it now keeps its build.
         if Release.objects.filter(lapsed, pk=pk, heartbeat_at=heartbeat_at).update(
-            status=ReleaseStatus.QUEUED, started_at=None, heartbeat_at=None, progress=0
+            status=ReleaseStatus.QUEUED, started_at=None, heartbeat_at=now, progress=0
         ):
             again.append(pk)
-    stale = list(
-        Release.objects.filter(
-            status=ReleaseStatus.QUEUED, requested_at__lt=now - QUEUED_STUCK_AFTER
-        )
-        .exclude(pk__in=again)
-        .values_list("pk", flat=True)
+    # While queued, ``heartbeat_at`` is when its task was last sent again.
+    waiting = Q(status=ReleaseStatus.QUEUED, requested_at__lt=now - QUEUED_STUCK_AFTER) & (
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - QUEUED_STUCK_AFTER)
     )
+    stale = list(Release.objects.filter(waiting).exclude(pk__in=again).values_list("pk", flat=True))
+    Release.objects.filter(waiting, pk__in=stale).update(heartbeat_at=now)
     for pk in [*again, *stale]:
         enqueue(pk)
     if failed or again or stale:

@@ -193,6 +193,12 @@ def test_the_reaper_queues_again_a_build_whose_worker_died_and_a_lost_one() -> N
     )
     assert (statuses[live.pk], statuses[fresh.pk]) == (ReleaseStatus.BUILDING, ReleaseStatus.QUEUED)
     assert sorted(queued) == sorted([died.pk, lost.pk])  # each sent once
+    assert services.releases_reap_stuck(enqueue=queued.append, now=now) == (0, 0)  # not twice
+    resent: list[int] = []
+    services.releases_reap_stuck(
+        enqueue=resent.append, now=now + services.QUEUED_STUCK_AFTER + timedelta(seconds=1)
+    )
+    assert {died.pk, lost.pk} <= set(resent)  # still queued two minutes on: sent again
     for pk in queued:  # the resent tasks build them
         built = services.release_build(release_id=pk)
         assert built is not None
