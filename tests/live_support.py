@@ -114,7 +114,36 @@ class PrivateRedis:
             except OSError:
                 return False
 
+    def queued(self) -> int:
+        """How many messages wait in Celery's default queue."""
+        import redis
+
+        return int(redis.Redis.from_url(self.url).llen("celery"))
+
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
             self.process = None
+
+
+# The site's key in live tests and make load (a process signing sessions for it needs the same).
+LIVE_SECRET_KEY = "live-test-secret-key-" + "x" * 40
+
+
+def gunicorn_start(
+    *, environment: dict[str, str], port: int, log: Path, workers: int = 2
+) -> subprocess.Popen[bytes]:
+    """The site as production runs it: gunicorn with DEBUG off (HTTPS redirects off, since
+    the test speaks plain HTTP to 127.0.0.1), on a port of the test's own."""
+    environment = {key: value for key, value in environment.items() if key != "DEBUG"}
+    environment.update(
+        SECRET_KEY=LIVE_SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+    )
+    with log.open("a") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"],
+            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
