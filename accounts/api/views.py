@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from knox.models import AuthToken
@@ -67,6 +68,8 @@ class TokenView(APIView):
                 request=request._request,
             )
             raise
+        # The expired ones go here, not on every request (accounts.authentication).
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user=user)
         return Response(s.TokenOut({"token": token, "expiry": instance.expiry}).data)
 

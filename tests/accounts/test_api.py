@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -51,6 +53,47 @@ class TestAuth:
         assert api.get("/api/v1/me/").json()["email"] == "alice@example.org"
         assert api.delete("/api/v1/auth/token/").status_code == 204
         assert api.get("/api/v1/me/").status_code == 401
+
+    def test_an_expired_token_is_refused_and_deleted(self, api: APIClient, alice: User) -> None:
+        instance, token = AuthToken.objects.create(user=alice, expiry=timedelta(hours=1))
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+            response = api.get("/api/v1/me/")
+
+        assert response.status_code == 401
+        assert not AuthToken.objects.filter(digest=instance.digest).exists()
+
+    def test_a_new_token_clears_the_persons_expired_ones(
+        self, api: APIClient, alice: User, bob: User
+    ) -> None:
+        AuthToken.objects.create(user=alice, expiry=timedelta(hours=1))
+        AuthToken.objects.create(user=bob, expiry=timedelta(hours=1))
+        still_valid, _ = AuthToken.objects.create(user=alice, expiry=timedelta(days=30))
+
+        with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+            response = api.post(
+                "/api/v1/auth/token/", {"email": alice.email, "password": ANY_PASSWORD}
+            )
+
+        assert response.status_code == 200
+        assert AuthToken.objects.filter(user=alice).count() == 2  # the valid one and the new
+        assert AuthToken.objects.filter(digest=still_valid.digest).exists()
+        assert AuthToken.objects.filter(user=bob).count() == 1  # only at bob's own sign-in
+
+    def test_a_token_request_reads_the_token_person_and_profile_at_once(
+        self, api: APIClient, alice: User
+    ) -> None:
+        _, token = AuthToken.objects.create(user=alice)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        api.get("/api/v1/me/")  # the token's first use is written down once
+
+        with CaptureQueriesContext(connection) as queries:
+            api.get("/api/v1/reports/?instrument=mfis")
+
+        # The token with its person and profile, then the list's count (nothing to page).
+        assert len(queries) == 2
+        assert "accounts_patientprofile" in queries[0]["sql"]
 
     def test_a_wrong_password_gets_a_400(self, api: APIClient, alice: User) -> None:
         response = api.post(
