@@ -66,6 +66,15 @@ class Report(models.Model):
         ordering = ("-local_date", "-created_at", "-id")
         constraints = [
             models.UniqueConstraint(fields=("patient", "client_id"), name="report_client_id_once"),
+            # One daily check-in per local day: corrections keep their day but supersede, so
+            # only the day's first check-in (which supersedes nothing) is counted. The guard
+            # against two tabs racing (reports.services.report_submit); "daily" is
+            # symptoms.instruments.definitions.DAILY.
+            models.UniqueConstraint(
+                fields=("patient", "local_date"),
+                condition=models.Q(instrument="daily", supersedes__isnull=True),
+                name="report_daily_once_a_day",
+            ),
         ]
         indexes = [models.Index(fields=("patient", "instrument", "local_date"))]
 

@@ -79,8 +79,9 @@ class ReportIn(serializers.Serializer[Any]):
     instrument = serializers.CharField(max_length=32)
     answers = AnswersField()
     client_id = serializers.UUIDField(
-        help_text="Chosen by the client before the first attempt; a retry with the same id "
-        "returns the stored report instead of making a second one."
+        help_text="Chosen by the client before the first attempt; a retry with the same id and "
+        "the same report returns the stored report instead of making a second one, and the "
+        "same id with anything different is a 409 client_id_conflict."
     )
     context_tags = TagListField(required=False)
     note = serializers.CharField(
@@ -201,18 +202,20 @@ class ReportListCreateView(ListAPIView[Report]):
         responses={
             201: ReportOut,
             200: OpenApiResponse(ReportOut, description="Already stored with this client_id"),
-            409: OpenApiResponse(description="client_id_conflict or daily_already_submitted"),
+            409: OpenApiResponse(
+                description="client_id_conflict (this client_id stored a different report: "
+                "another instrument, answers, context tags, note, mode, supersedes or "
+                "completed_at) or daily_already_submitted"
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         data = ReportIn(data=request.data)
         data.is_valid(raise_exception=True)
         submitted = services.report_submit(patient=api_user(request), **data.validated_data)
-        report = selectors.report_get(
-            patient=api_user(request), public_id=submitted.report.public_id
-        )
+        # The service's report has what ReportOut reads (supersedes, superseded_by) in hand.
         return Response(
-            ReportOut(report).data,
+            ReportOut(submitted.report).data,
             status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK,
         )
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import PatientProfile, Role, User
+from accounts.models import Role, User
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import AnswerProblem, Instrument, answers_problems, score
 from symptoms.models import Report, ReportDraft, ReportMode, ReportScore
@@ -65,22 +65,63 @@ def _answers_check(instrument: Instrument, answers: Mapping[str, object]) -> Non
         raise errors.NoAnswers()
 
 
-def _same_request(report: Report, *, instrument: str, answers: Mapping[str, object]) -> bool:
-    return report.instrument == instrument and report.answers == dict(answers)
+@dataclass(frozen=True)
+class _Attempt:
+    """What a submission asked for, to tell a retry from a different report under a reused
+    ``client_id``."""
+
+    instrument: str
+    answers: object
+    tags: list[str]
+    note: str
+    mode: str
+    completed_at: datetime | None
+    supersedes: uuid.UUID | None
+
+    def replayed(self, stored: Report) -> Submitted:
+        """The report an earlier attempt with this ``client_id`` stored, if this attempt asked
+        for the same report; anything else is a client bug that must not overwrite it (409)."""
+        if not self._is_same(stored):
+            raise errors.ClientIdConflict()
+        return Submitted(stored, created=False)
+
+    def _is_same(self, stored: Report) -> bool:
+        return (
+            stored.instrument == self.instrument
+            and isinstance(self.answers, Mapping)
+            and stored.answers == dict(self.answers)
+            and stored.context_tags == self.tags
+            and stored.note == self.note
+            and stored.mode == self.mode
+            and self.supersedes in _supersedes_seen(stored)
+            and (self.completed_at is None or _same_time(self.completed_at, stored))
+        )
 
 
-def _already_stored(
-    patient: User, client_id: uuid.UUID, instrument: str, answers: Mapping[str, object]
-) -> Submitted | None:
-    existing = Report.objects.filter(patient=patient, client_id=client_id).first()
-    if existing is None:
-        return None
-    if _same_request(existing, instrument=instrument, answers=answers):
-        return Submitted(existing, created=False)
-    raise errors.ClientIdConflict()
+def _supersedes_seen(stored: Report) -> tuple[uuid.UUID | None, uuid.UUID]:
+    """What a retry of ``stored`` may name as the report it corrects: what the first attempt
+    named, or ``stored`` itself (a page sent twice finds its first send as today's report)."""
+    return (stored.supersedes.public_id if stored.supersedes else None), stored.public_id
 
 
-@transaction.atomic
+def _same_time(completed_at: datetime, stored: Report) -> bool:
+    if completed_at == stored.completed_at:
+        return True
+    # A completion time a little ahead of the server's clock was stored as the server's time
+    # then, which is also (within a moment) when the report was created.
+    return completed_at > stored.completed_at and (
+        abs(stored.created_at - stored.completed_at) < timedelta(seconds=1)
+    )
+
+
+def _stored(patient: User, client_id: uuid.UUID) -> Report | None:
+    return (
+        Report.objects.select_related("supersedes", "superseded_by")
+        .filter(patient=patient, client_id=client_id)
+        .first()
+    )
+
+
 def report_submit(
     *,
     patient: User,
@@ -96,95 +137,123 @@ def report_submit(
 ) -> Submitted:
     """Store and score one report, once per ``client_id``.
 
-    1. A ``client_id`` seen before returns the report it made (a retry), or 409 if the answers
-       differ (a client bug that must not overwrite anything).
-    2. Check the instrument, answers, context and note; nothing is stored if any is wrong.
-    3. Lock the person's profile row so that two submissions (two tabs, a retry racing the
-       original) are serialised: one daily check-in per local day, one correction per report.
-    4. Store the report with its scores, and its non-empty scores in ``ReportScore``; a
+    1. Check the instrument, answers, context and note; nothing is stored if any is wrong
+       (unless the ``client_id`` already stored this report: a retry gets it back).
+    2. Store the report with its scores, and its non-empty scores in ``ReportScore``; a
        correction removes the superseded report's rows from that table.
-    5. Complete the open reminder whose window holds ``completed_at``, so it is not sent (not for
+    3. Complete the open reminder whose window holds ``completed_at``, so it is not sent (not for
        a correction, which is about the day of the report it replaces).
+    4. The database's unique constraints are the guards against racing attempts, and the
+       first insert is the check: one report per ``client_id``, one daily check-in per local
+       day (``report_daily_once_a_day``), one correction per report. An attempt that loses
+       finds out why afterwards: a ``client_id`` seen before returns the report it made (a
+       retry) or 409 if it asked for something else (a client bug that must not overwrite
+       anything); otherwise 409 ``daily_already_submitted`` or 400 ``invalid_supersedes``.
+
+    On the daily check-in's path this is three statements (the report, its score rows, the
+    reminder look-up) inside one transaction, plus the profile if the caller has not read it
+    (the API's authentication reads it with the token). See docs/performance.md, "submit".
 
     ``is_import`` lets trusted callers (``seed_demo``, imports from another tracker) record
     reports completed longer ago than a client may queue them.
     """
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patients submit reports.")
-    existing = _already_stored(patient, client_id, instrument, answers)
-    if existing is not None:
-        return existing
-
-    definition = _instrument(instrument)
-    _answers_check(definition, answers)
     tags = list(dict.fromkeys(context_tags))
-    if any(tag not in definition.context_tags for tag in tags):
-        raise errors.ContextTagsInvalid()
-    if note and (not definition.allows_note or len(note) > NOTE_MAX_LENGTH):
-        raise errors.NoteInvalid()
+    attempt = _Attempt(instrument, answers, tags, note, mode, completed_at, supersedes)
     now = timezone.now()
-    if completed_at is None:
-        completed_at = now
-    elif not (is_import or now - COMPLETED_AT_MAX_AGE <= completed_at) or (
-        completed_at > now + CLOCK_SKEW
-    ):
-        raise errors.CompletedAtInvalid()
-    completed_at = min(completed_at, now)
+    try:
+        definition = _instrument(instrument)
+        _answers_check(definition, answers)
+        if any(tag not in definition.context_tags for tag in tags):
+            raise errors.ContextTagsInvalid()
+        if note and (not definition.allows_note or len(note) > NOTE_MAX_LENGTH):
+            raise errors.NoteInvalid()
+        if completed_at is not None and (
+            not (is_import or now - COMPLETED_AT_MAX_AGE <= completed_at)
+            or completed_at > now + CLOCK_SKEW
+        ):
+            raise errors.CompletedAtInvalid()
+    except errors.SymptomsError:
+        # A retry of a report stored earlier is answered with it even if it would not pass
+        # today (a completion time now more than 14 days back, a licence withdrawn since).
+        stored = _stored(patient, client_id)
+        if stored is not None:
+            return attempt.replayed(stored)
+        raise
+    try:
+        return _store(
+            patient=patient,
+            definition=definition,
+            attempt=attempt,
+            client_id=client_id,
+            completed_at=min(completed_at or now, now),
+            now=now,
+        )
+    except IntegrityError:
+        # Another attempt committed first (the transaction above is rolled back whole).
+        stored = _stored(patient, client_id)
+        if stored is not None:
+            return attempt.replayed(stored)
+        if supersedes is not None:
+            raise errors.SupersedesInvalid() from None  # corrected by someone else first
+        if definition.code == DAILY:
+            raise errors.DailyAlreadySubmitted() from None
+        raise
 
-    profile = PatientProfile.objects.select_for_update().get(user=patient)
-    # Look again under the lock: a retry that raced the original waits here until the
-    # original commits, then finds its report instead of tripping the one-a-day rule.
-    existing = _already_stored(patient, client_id, instrument, answers)
-    if existing is not None:
-        return existing
+
+@transaction.atomic
+def _store(
+    *,
+    patient: User,
+    definition: Instrument,
+    attempt: _Attempt,
+    client_id: uuid.UUID,
+    completed_at: datetime,
+    now: datetime,
+) -> Submitted:
+    profile = patient.patient_profile  # read with the API's token, or by the page already
     previous = None
-    if supersedes is not None:
+    if attempt.supersedes is not None:
         previous = (
             Report.objects.current()
-            .filter(patient=patient, public_id=supersedes, instrument=definition.code)
+            .select_related("supersedes")
+            .filter(patient=patient, public_id=attempt.supersedes, instrument=definition.code)
             .first()
         )
         if previous is None:
+            # Not current any more: perhaps this very attempt's first try corrected it.
+            stored = _stored(patient, client_id)
+            if stored is not None:
+                return attempt.replayed(stored)
             raise errors.SupersedesInvalid()
         # A correction is about the same day as the report it corrects.
         local_date, time_zone = previous.local_date, previous.time_zone
     else:
         time_zone = profile.time_zone
         local_date = completed_at.astimezone(ZoneInfo(time_zone)).date()
-        if definition.code == DAILY and (
-            Report.objects.current()
-            .filter(patient=patient, instrument=DAILY, local_date=local_date)
-            .exists()
-        ):
-            raise errors.DailyAlreadySubmitted()
 
-    scored = score(definition, answers)
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(
-                patient=patient,
-                instrument=definition.code,
-                instrument_version=definition.version,
-                scoring_version=definition.scoring_version,
-                client_id=client_id,
-                answers=dict(answers),
-                scores=scored.scores,
-                context_tags=tags,
-                note=note,
-                language=profile.language,
-                mode=mode,
-                local_date=local_date,
-                time_zone=time_zone,
-                completed_at=completed_at,
-                supersedes=previous,
-            )
-    except IntegrityError:
-        # The same client_id committed between our check and insert (the profile lock makes
-        # this rare: another process without it, or a supersedes race on the one-to-one).
-        stored = _already_stored(patient, client_id, instrument, answers)
-        if stored is None:
-            raise errors.SupersedesInvalid() from None
-        return stored
+    scored = score(definition, attempt.answers)  # type: ignore[arg-type]  # checked above
+    report = Report.objects.create(
+        patient=patient,
+        instrument=definition.code,
+        instrument_version=definition.version,
+        scoring_version=definition.scoring_version,
+        client_id=client_id,
+        answers=dict(attempt.answers),  # type: ignore[call-overload]  # checked above
+        scores=scored.scores,
+        context_tags=attempt.tags,
+        note=attempt.note,
+        language=profile.language,
+        mode=attempt.mode,
+        local_date=local_date,
+        time_zone=time_zone,
+        completed_at=completed_at,
+        created_at=now,
+        supersedes=previous,
+    )
+    # Nothing supersedes a report just made: say so, so that reading it costs no query.
+    Report.superseded_by.related.set_cached_value(report, None)
 
     if previous is not None:
         ReportScore.objects.filter(report=previous).delete()
@@ -201,7 +270,8 @@ def report_submit(
         for key, value in scored.scores.items()
         if value is not None
     )
-    ReportDraft.objects.filter(patient=patient, instrument=definition.code).delete()
+    if definition.code != DAILY:  # the daily check-in is one page: it has no drafts
+        ReportDraft.objects.filter(patient=patient, instrument=definition.code).delete()
     if previous is None:
         # A correction is about the day of the report it replaces, whose reminder that report
         # already answered; it must not complete the reminder open now (today's, say).
@@ -223,6 +293,9 @@ def draft_save(
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patients keep drafts.")
     definition = _instrument(instrument)
+    if definition.code == DAILY:
+        # One page, sent whole; report_submit relies on this and skips the draft delete.
+        raise ValueError("The daily check-in has no drafts.")
     if answers:
         _answers_check(definition, answers)
     position = max(0, min(position, len(definition.items)))

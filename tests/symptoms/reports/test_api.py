@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -172,6 +173,68 @@ class TestSubmit:
         assert response.status_code == 409
         assert response.json()["errors"][0]["code"] == "client_id_conflict"
         assert Report.objects.get().answers == DAILY
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"note": "Another note"},
+            {"context_tags": ["heat"]},
+            {"mode": "proxy"},
+            {"instrument": "mfis", "answers": MFIS_ALL_TWOS},
+            {"completed_at": "2026-03-10T08:00:00Z"},
+        ],
+        ids=["note", "context-tags", "mode", "instrument", "completed-at"],
+    )
+    def test_a_reused_client_id_with_anything_else_different_is_a_conflict(
+        self, alice_api: APIClient, change: dict[str, Any]
+    ) -> None:
+        body = daily_body(note="Tired")
+        with time_machine.travel(LATE_EVENING_UTC, tick=False):
+            first = post(alice_api, body)
+
+            response = post(alice_api, body | change)
+
+        assert (first.status_code, response.status_code) == (201, 409)
+        assert response.json()["errors"] == [
+            error(
+                "client_id_conflict",
+                "This client_id was already used for a different report.",
+                None,
+            )
+        ]
+        assert list(Report.objects.values_list("note", "mode")) == [("Tired", "self")]
+
+    def test_a_retry_with_its_completion_time_returns_the_same_report(
+        self, alice_api: APIClient
+    ) -> None:
+        body = daily_body(completed_at="2026-03-10T20:00:00Z", context_tags=["heat", "heat"])
+        with time_machine.travel(LATE_EVENING_UTC, tick=False):
+            first = post(alice_api, body)
+        # Twenty days later the time is too old for a new report, but this one is stored.
+        with time_machine.travel(LATE_EVENING_UTC + timedelta(days=20), tick=False):
+            again = post(alice_api, body)
+
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == first.json()
+        assert first.json()["context_tags"] == ["heat"]
+
+    def test_a_daily_check_in_takes_at_most_six_queries(self, alice: User) -> None:
+        """Authentication with the profile, then in one transaction (here a savepoint and its
+        release): the report, its score rows, the open reminder look-up."""
+        _, token = AuthToken.objects.create(user=alice)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        api.get("/api/v1/me/")  # the token's first use is written down once
+
+        with CaptureQueriesContext(connection) as queries:
+            response = post(api, daily_body(context_tags=["heat"], note="Hot day"))
+
+        assert response.status_code == 201
+        assert len(queries) <= 6, "\n".join(query["sql"][:120] for query in queries)
+        report = Report.objects.get()
+        assert response.json()["id"] == str(report.public_id)
+        assert (response.json()["superseded_by"], response.json()["is_current"]) == (None, True)
+        assert ReportScore.objects.filter(report=report).count() == 5
 
     def test_client_ids_are_per_person(self, alice_api: APIClient, bob: User, api_as: Any) -> None:
         body = daily_body()

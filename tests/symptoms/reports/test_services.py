@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from config.service_errors import ServiceError
@@ -280,7 +281,7 @@ class TestBadInput:
     @pytest.fixture(autouse=True)
     def _alice_has_a_draft(self, alice: User, settings: Any) -> None:
         settings.LICENSED_INSTRUMENTS = frozenset()
-        draft_save(patient=alice, instrument="daily", answers={"pain": 3}, position=4)
+        draft_save(patient=alice, instrument="mfis", answers={"1": 3}, position=4)
 
     @pytest.mark.parametrize(
         ("overrides", "error", "code"),
@@ -382,14 +383,20 @@ class TestDrafts:
     def test_submitting_deletes_the_persons_draft_of_that_instrument_only(
         self, alice: User, bob: User
     ) -> None:
-        draft_save(patient=alice, instrument="daily", answers={"pain": 2}, position=1)
         draft_save(patient=alice, instrument="mfis", answers={"1": 2}, position=1)
-        draft_save(patient=bob, instrument="daily", answers={"pain": 2}, position=1)
+        draft_save(patient=alice, instrument="pdds", answers={"1": 2}, position=1)
+        draft_save(patient=bob, instrument="mfis", answers={"1": 2}, position=1)
 
-        submit(alice)
+        submit(alice, **MFIS)
 
         left = ReportDraft.objects.values_list("patient", "instrument")
-        assert sorted(left) == sorted([(alice.pk, "mfis"), (bob.pk, "daily")])
+        assert sorted(left) == sorted([(alice.pk, "pdds"), (bob.pk, "mfis")])
+
+    def test_the_daily_check_in_has_no_drafts(self, alice: User) -> None:
+        with pytest.raises(ValueError, match="no drafts"):
+            draft_save(patient=alice, instrument="daily", answers={"pain": 2}, position=1)
+
+        assert not ReportDraft.objects.exists()
 
     def test_a_draft_is_saved_updated_and_discarded(
         self, alice: User, clock: time_machine.Traveller
@@ -414,12 +421,12 @@ class TestDrafts:
         assert ReportDraft.objects.count() == 0
 
     def test_a_draft_may_be_empty_but_not_wrong(self, alice: User) -> None:
-        empty = draft_save(patient=alice, instrument="daily", answers={}, position=-1)
+        empty = draft_save(patient=alice, instrument="mfis", answers={}, position=-1)
 
         assert (empty.answers, empty.position) == ({}, 0)
         with pytest.raises(errors.AnswersInvalid) as raised:
-            draft_save(patient=alice, instrument="daily", answers={"pain": 11}, position=1)
-        assert list(raised.value.field_errors) == ["pain"]
+            draft_save(patient=alice, instrument="mfis", answers={"1": 11}, position=1)
+        assert list(raised.value.field_errors) == ["1"]
         with pytest.raises(errors.UnknownInstrument):
             draft_save(patient=alice, instrument="nope", answers={}, position=0)
         assert ReportDraft.objects.get().answers == {}
@@ -429,3 +436,25 @@ def test_only_a_patient_keeps_a_draft(charlie: User) -> None:
     with pytest.raises(PermissionError):
         draft_save(patient=charlie, instrument="mfis", answers={"1": 2}, position=1)
     assert not ReportDraft.objects.exists()
+
+
+def test_the_database_keeps_one_daily_check_in_a_day(alice: User) -> None:
+    """The guard behind the service's check (racing tabs: test_races_live.py)."""
+    first = submit(alice).report
+    submit(alice, answers=DAILY | {"pain": 9}, supersedes=first.public_id)  # a correction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(
+            patient=alice,
+            instrument="daily",
+            instrument_version="1",
+            scoring_version="1",
+            client_id=uuid.uuid4(),
+            answers=DAILY,
+            scores={},
+            language="en",
+            local_date=first.local_date,
+            time_zone=first.time_zone,
+            completed_at=first.completed_at,
+        )
+    assert Report.objects.filter(local_date=first.local_date).count() == 2
