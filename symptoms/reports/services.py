@@ -181,13 +181,14 @@ def report_submit(
         if stored is not None:
             return attempt.replayed(stored)
         raise
+    completed_at = min(completed_at or now, now)
     try:
         return _store(
             patient=patient,
             definition=definition,
             attempt=attempt,
             client_id=client_id,
-            completed_at=min(completed_at or now, now),
+            completed_at=completed_at,
             now=now,
         )
     except IntegrityError:
@@ -197,7 +198,15 @@ def report_submit(
             return attempt.replayed(stored)
         if supersedes is not None:
             raise errors.SupersedesInvalid() from None  # corrected by someone else first
-        if definition.code == DAILY:
+        if definition.code == DAILY and (
+            Report.objects.filter(
+                patient=patient,
+                instrument=DAILY,
+                local_date=completed_at.astimezone(
+                    ZoneInfo(patient.patient_profile.time_zone)
+                ).date(),
+            ).exists()
+        ):
             raise errors.DailyAlreadySubmitted() from None
         raise
 
