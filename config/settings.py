@@ -369,6 +369,11 @@ REMINDER_CHANNELS = env_list(
 )
 # How long a signed pause/stop link in a reminder email stays valid.
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, minimum=1)
+# The "Answer now" one-tap link (docs/security.md): valid this many hours after sending (and
+# never after the reminder's answer window closes); the form-only grant it opens lasts this
+# many minutes or until the form is sent.
+REMINDER_ONE_TAP_HOURS = env_int("REMINDER_ONE_TAP_HOURS", default=12, minimum=1)
+REMINDER_ONE_TAP_GRANT_MINUTES = env_int("REMINDER_ONE_TAP_GRANT_MINUTES", default=60, minimum=5)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -479,10 +484,14 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # The loggers that write request paths drop one-tap tokens from them (docs/security.md).
+    "filters": {"one_tap_tokens": {"()": "config.log_redaction.RedactOneTapTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["one_tap_tokens"]},
+        "django.server": {"filters": ["one_tap_tokens"]},
     },
 }

@@ -350,6 +350,35 @@ class ReminderDelivery(models.Model):
         return f"{self.event} {self.reason}".strip()
 
 
+class ReminderOneTap(models.Model):
+    """The "Answer now" link of one reminder email: opens that one form for that one person
+    without the password, once (docs/security.md).
+
+    Only a SHA-256 of the random token is stored, so a copy of the database opens nothing.
+    ``used_at`` is set by one conditional UPDATE (the claim: of two uses at once, one wins), and
+    the form-only grant it starts lasts until ``grant_ends_at``. ``password_mark`` is a keyed
+    hash of the password hash at issue: a password change refuses the token and ends its grant.
+    One row per occurrence; a resend of the email replaces its token.
+    """
+
+    occurrence = models.OneToOneField(
+        ReminderOccurrence, on_delete=models.CASCADE, related_name="one_tap"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    instrument = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    password_mark = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    grant_ends_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.instrument} one-tap link (used: {self.used_at is not None})"
+
+
 # --- Research releases ---
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from symptoms.history import views as history_views
 from symptoms.my_data import views as my_data_views
+from symptoms.reminders import one_tap_views
 from symptoms.reminders import views as reminder_views
 from symptoms.reports import views as report_views
 from symptoms.research import home as research_home
@@ -36,6 +37,9 @@ urlpatterns = [
     path("reminders/<uuid:public_id>/", reminder_views.reminder_edit, name="reminder_edit"),
     path("reminders/link/<str:token>/", reminder_views.reminder_manage, name="reminder_manage"),
     path("reminders/link/<str:token>/stop/", reminder_views.reminder_stop, name="reminder_stop"),
+    path("one-tap/", one_tap_views.one_tap_confirm, name="one_tap_confirm"),
+    path("one-tap/done/", one_tap_views.one_tap_done, name="one_tap_done"),
+    path("one-tap/<str:token>/", one_tap_views.one_tap_open, name="one_tap_open"),
     path("clinic/patients/", trend_views.clinic_patients, name="clinic_patients"),
     path("clinic/patients/<uuid:public_id>/", trend_views.clinic_patient, name="clinic_patient"),
     path(

@@ -33,6 +33,7 @@ from symptoms.reminders.occurrences import (
     deliveries_log,
     occurrence_move,
 )
+from symptoms.reminders.one_tap import one_tap_issue
 
 logger = logging.getLogger(__name__)
 
@@ -184,11 +185,8 @@ def _message(row: ReminderOccurrence) -> ReminderMessage:
     patient = row.patient
     definition = instrument_get(row.instrument)
     is_daily = row.instrument == DAILY
-    path = (
-        reverse("symptoms:checkin")
-        if is_daily
-        else reverse("symptoms:questionnaire", args=[row.instrument])
-    )
+    # One tap: the link opens this form for this person without the password, once.
+    answer_path = reverse("symptoms:one_tap_open", args=[one_tap_issue(occurrence=row)])
     token = reminder_link_token(row.schedule) if row.schedule else ""
     return ReminderMessage(
         occurrence_id=str(row.public_id),
@@ -198,7 +196,7 @@ def _message(row: ReminderOccurrence) -> ReminderMessage:
         instrument_code=row.instrument,
         instrument_title=definition.name if definition else row.instrument,
         is_daily=is_daily,
-        answer_url=settings.SITE_URL + path,
+        answer_url=settings.SITE_URL + answer_path,
         manage_url=settings.SITE_URL + reverse("symptoms:reminder_manage", args=[token]),
         stop_url=settings.SITE_URL + reverse("symptoms:reminder_stop", args=[token]),
     )

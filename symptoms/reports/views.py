@@ -23,9 +23,19 @@ from accounts.selectors import local_today
 from symptoms.instruments import selectors as instrument_selectors
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction, Instrument, NoScore, Scale, scale_score, score
+from symptoms.reminders.one_tap import (
+    form_patient,
+    one_tap_end,
+    one_tap_or_patient,
+    request_one_tap,
+)
 from symptoms.reports import errors, forms, selectors, services
 
 SECONDS_PER_QUESTION = 15  # for "about N minutes": a generous pace for tired hands and eyes
+
+# The form pages also open under a reminder's one-tap grant for that form (docs/security.md).
+daily_or_one_tap = one_tap_or_patient(lambda **_kwargs: DAILY)
+questionnaire_or_one_tap = one_tap_or_patient(lambda code, **_kwargs: str(code))
 
 
 def language_code() -> str:
@@ -68,15 +78,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home_patient.html", context)
 
 
-@role_required(Role.PATIENT)
+def _sent_under_one_tap(request: HttpRequest) -> HttpResponse:
+    """The form was sent through a reminder's one-tap link: the grant ends, and the thanks page
+    shows nothing (the receipt needs a login)."""
+    one_tap_end(request)
+    return redirect("symptoms:one_tap_done")
+
+
+@daily_or_one_tap
 def checkin(request: HttpRequest) -> HttpResponse:
     """One page, five ratings. When today's check-in exists the page shows it and sending it
-    stores a correction that supersedes it (the earlier answers stay, as reports do)."""
-    patient = request_patient(request)
+    stores a correction that supersedes it (the earlier answers stay, as reports do). Under a
+    one-tap grant an existing check-in is neither shown nor changed: that needs a login."""
+    patient = form_patient(request)
     instrument = daily_instrument()
     wording, _source = wording_for(instrument)
     today = local_today(patient=patient)
     existing = selectors.daily_get(patient=patient, on=today)
+    if existing is not None and request_one_tap(request) is not None:
+        return _sent_under_one_tap(request)
     if request.method == "POST":
         form = forms.CheckInForm(request.POST, instrument=instrument, wording=wording)
         if form.is_valid():
@@ -110,6 +130,8 @@ def checkin(request: HttpRequest) -> HttpResponse:
             except errors.SymptomsError as error:
                 form.add_service_error(error, default_field=form.item_ids[0])
             else:
+                if request_one_tap(request) is not None:
+                    return _sent_under_one_tap(request)
                 return redirect("symptoms:report", public_id=submitted.report.public_id)
     else:
         initial: dict[str, Any] = {"client_id": uuid.uuid4()}
@@ -149,9 +171,9 @@ def _resume_url(instrument: Instrument, position: int) -> str:
     return _question_url(instrument.code, position + 1)
 
 
-@role_required(Role.PATIENT)
+@questionnaire_or_one_tap
 def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
-    patient = request_patient(request)
+    patient = form_patient(request)
     instrument = _questionnaire(code)
     draft = selectors.draft_get(patient=patient, instrument=instrument.code)
     source = wording_for(instrument)[1]
@@ -169,19 +191,20 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.PATIENT)
+@questionnaire_or_one_tap
 def questionnaire_restart(request: HttpRequest, code: str) -> HttpResponse:
     instrument = _questionnaire(code)
-    services.draft_discard(patient=request_patient(request), instrument=instrument.code)
+    services.draft_discard(patient=form_patient(request), instrument=instrument.code)
     messages.success(request, _("Your earlier answers to this questionnaire are cleared."))
     return redirect(_question_url(instrument.code, 1))
 
 
-@role_required(Role.PATIENT)
+@questionnaire_or_one_tap
 def question(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """One question. Every button saves the draft first, so closing the browser loses nothing:
-    Next and Skip move on, Back goes one question back, "Save and finish later" goes home."""
-    patient = request_patient(request)
+    Next and Skip move on, Back goes one question back, "Save and finish later" goes home (or,
+    under a one-tap grant, to a page that says the answers are kept)."""
+    patient = form_patient(request)
     instrument = _questionnaire(code)
     count = len(instrument.items)
     if not 1 <= number <= count:
@@ -221,6 +244,8 @@ def question(request: HttpRequest, code: str, number: int) -> HttpResponse:
             except errors.SymptomsError as error:
                 form.add_service_error(error, default_field="answer")
             else:
+                if action == forms.QuestionAction.LATER and request_one_tap(request) is not None:
+                    return redirect(reverse("symptoms:one_tap_done") + f"?later={instrument.code}")
                 if action == forms.QuestionAction.LATER:
                     messages.success(
                         request,
@@ -305,11 +330,11 @@ def _score_rows(instrument: Instrument, answers: dict[str, Any]) -> list[ScoreRo
     return rows
 
 
-@role_required(Role.PATIENT)
+@questionnaire_or_one_tap
 def review(request: HttpRequest, code: str) -> HttpResponse:
     """Every question with its answer and a link to change it, then Submit. Submitting uses
     the draft's client_id, so a second click finds the report the first one stored."""
-    patient = request_patient(request)
+    patient = form_patient(request)
     instrument = _questionnaire(code)
     draft = selectors.draft_get(patient=patient, instrument=instrument.code)
     form = forms.ReviewForm(
@@ -329,6 +354,8 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
                     .first()
                 )
             if report is not None:
+                if request_one_tap(request) is not None:
+                    return _sent_under_one_tap(request)
                 return redirect("symptoms:report", public_id=report.public_id)
             return redirect("symptoms:questionnaire", code=instrument.code)
         try:
@@ -341,6 +368,8 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
         except errors.SymptomsError as error:
             form.add_error(None, str(error.message))
         else:
+            if request_one_tap(request) is not None:
+                return _sent_under_one_tap(request)
             return redirect("symptoms:report", public_id=submitted.report.public_id)
 
     wording, source = wording_for(instrument)

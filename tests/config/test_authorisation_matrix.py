@@ -49,8 +49,9 @@ from accounts.models import (
     SharingLink,
     User,
 )
-from symptoms.models import BaselineReset, Release, ReminderSchedule, Report
+from symptoms.models import BaselineReset, Release, ReminderOneTap, ReminderSchedule, Report
 from symptoms.reminders.links import LINK_SALT, reminder_link_token
+from symptoms.reminders.one_tap import one_tap_issue
 from symptoms.research import services as research_services
 from tests.accounts.factories import (
     ClinicianFactory,
@@ -59,7 +60,12 @@ from tests.accounts.factories import (
     SharingLinkFactory,
     StaffFactory,
 )
-from tests.symptoms.factories import ReminderScheduleFactory, published_release, report
+from tests.symptoms.factories import (
+    ReminderOccurrenceFactory,
+    ReminderScheduleFactory,
+    published_release,
+    report,
+)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Object routes are also asked these. OPTIONS is answered without looking the object up (DRF's
@@ -203,6 +209,12 @@ ROUTES: dict[str, Kind] = {
         owned("reminder_link_tampered"),
         owned("reminder_link_other_salt"),
     ),
+    # A reminder's one-tap link: the token is the authority, for its one form (opening it
+    # changes nothing; tests/symptoms/reminders/test_one_tap.py attacks it). A changed token is
+    # refused to everyone. The token-free pages show a button or thanks, nothing of anyone.
+    "one-tap/<str:token>/": (owned("one_tap_tampered"), owned("one_tap_case")),
+    "one-tap/": PUBLIC,
+    "one-tap/done/": PUBLIC,
     "clinic/patients/": OWN,
     "clinic/patients/<uuid:public_id>/": owned("patient", CLINICIAN_LINKED),
     "clinic/patients/<uuid:public_id>/summary/": owned("patient", CLINICIAN_LINKED),
@@ -381,6 +393,11 @@ def _build_world() -> World:
         user=alice, type=Authenticator.Type.WEBAUTHN, data={"name": KEY_NAME}
     )
     token = reminder_link_token(schedule)
+    now = timezone.now()
+    occurrence = ReminderOccurrenceFactory(
+        schedule=schedule, opens_at=now, due_at=now, closes_at=now + timedelta(days=1)
+    )
+    one_tap = one_tap_issue(occurrence=occurrence)
     release = published_release()
     queued = research_services.release_request(
         requested_by=sam, first_quarter="2026-Q1", queue=False
@@ -404,6 +421,8 @@ def _build_world() -> World:
             "report": alice_report,
             "schedule": schedule,
             "token": token,
+            "one_tap": one_tap,
+            "one_tap_row": ReminderOneTap.objects.get(occurrence=occurrence),
             "release": release,
             "release_queued": queued,
             "rita": rita,
@@ -485,6 +504,16 @@ THINGS: dict[str, Thing] = {
         },
         state=lambda w: _row(ReminderSchedule, w.objects["schedule"].pk),
         body={"action": "stop"},
+    ),
+    "one_tap_tampered": Thing(
+        kwargs=lambda w: {"token": _tampered(w.objects["one_tap"])},
+        state=lambda w: _row(ReminderOneTap, w.objects["one_tap_row"].pk),
+        body={},
+    ),
+    "one_tap_case": Thing(
+        kwargs=lambda w: {"token": w.objects["one_tap"].swapcase()},
+        state=lambda w: _row(ReminderOneTap, w.objects["one_tap_row"].pk),
+        body={},
     ),
     "patient": Thing(
         kwargs=lambda w: {"public_id": w.objects["alice"].public_id, "domain": "fatigue"},
@@ -826,6 +855,20 @@ def test_it_serves_a_real_reminder_link_to_anyone(world: World, clients: Clients
     path = reverse("symptoms:reminder_manage", kwargs={"token": world.objects["token"]})
     for persona in PERSONAS:
         assert clients.send(persona, "GET", path, {}).status_code == 200, persona
+
+
+@pytest.mark.django_db
+def test_a_real_one_tap_link_opens_only_for_its_owner_or_someone_not_signed_in(
+    world: World, clients: Clients
+) -> None:
+    path = reverse("symptoms:one_tap_open", kwargs={"token": world.objects["one_tap"]})
+    answers = {persona: clients.send(persona, "GET", path, {}) for persona in PERSONAS}
+    assert answers.pop(ANONYMOUS)["Location"] == reverse("symptoms:one_tap_confirm")
+    assert answers.pop(PATIENT_A)["Location"] == reverse("symptoms:checkin")
+    assert {persona: answer.status_code for persona, answer in answers.items()} == dict.fromkeys(
+        answers, 404
+    )
+    assert ReminderOneTap.objects.get(pk=world.objects["one_tap_row"].pk).used_at is None
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ in the test settings), so "one tick" is what beat's minute does in production.
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,7 @@ from symptoms.models import (
 )
 from symptoms.reminders import channels, links, occurrences, sending
 from symptoms.reminders.channels import PermanentDeliveryError, TransientDeliveryError
+from symptoms.reminders.one_tap import one_tap_find
 from symptoms.reminders.schedules import (
     ScheduleInvalid,
     reminder_schedule_delete,
@@ -715,11 +717,16 @@ def test_the_email_links_to_the_questionnaire_and_to_a_signed_pause_page(alice: 
     row = ReminderOccurrence.objects.get(status=Status.SENT)
     assert message.to == ["alice@example.org"]
     assert message.subject == "A questionnaire is ready for you"
-    assert "http://127.0.0.1:8000/questionnaires/mfis/" in message.body
+    # "Answer now" is a one-tap link for this questionnaire (tests/symptoms/reminders/
+    # test_one_tap.py attacks it).
+    (answer,) = re.findall(r"http://127\.0\.0\.1:8000/one-tap/([\w-]+)/", message.body)
+    one_tap = one_tap_find(answer)
+    assert one_tap is not None
+    assert (one_tap.instrument, one_tap.patient, one_tap.occurrence) == ("mfis", alice, row)
     assert "/reminders/link/" in message.body
     html, mimetype = message.alternatives[0]  # type: ignore[attr-defined]
     assert mimetype == "text/html"
-    assert "/questionnaires/mfis/" in str(html)
+    assert f"/one-tap/{answer}/" in str(html)
     assert message_ids([message]) == [f"<reminder-{row.public_id}@127.0.0.1>"]
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     stop = message.extra_headers["List-Unsubscribe"].strip("<>")
@@ -737,7 +744,10 @@ def test_the_daily_email_says_check_in(alice: User) -> None:
 
     (message,) = mail.outbox
     assert message.subject == "Time for your daily check-in"
-    assert "/check-in/" in message.body
+    (answer,) = re.findall(r"/one-tap/([\w-]+)/", message.body)
+    one_tap = one_tap_find(answer)
+    assert one_tap is not None
+    assert one_tap.instrument == "daily"
 
 
 def test_nothing_about_health_reaches_the_task_or_the_log(
