@@ -3,6 +3,7 @@ they never write to the database themselves."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any, cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
@@ -14,6 +15,7 @@ from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -182,7 +184,67 @@ class AccountSignUpForm(SignupForm):  # type: ignore[misc]  # allauth's forms ar
         return user
 
 
-class PatientSignUpForm(AccountSignUpForm, ProfileForm):
+class ReminderChoiceForm(forms.Form):
+    """Sign-up asks whether and when to be reminded: nothing is chosen for the person, and "no
+    reminders" is one of the answers (docs/reminders.md)."""
+
+    NONE = "none"
+
+    reminder_frequency = forms.ChoiceField(
+        label=_("Reminders for your daily check-in"),
+        choices=[
+            ("daily", _("Every day")),
+            ("weekly", _("Once a week")),
+            (NONE, _("No reminders: I will come back when I want")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_("You can change this at any time on the Reminders page."),
+        error_messages={"required": _("Choose when to be reminded, or no reminders.")},
+    )
+    reminder_time = forms.TimeField(
+        label=_("At what time"),
+        required=False,
+        initial=time(19, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("In your time zone, chosen above. For example, 19:00."),
+    )
+    reminder_weekday = forms.TypedChoiceField(
+        label=_("On which day (if once a week)"),
+        choices=[("", _("Choose a day")), *((str(day), name) for day, name in WEEKDAYS.items())],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reminder_questionnaires = forms.BooleanField(
+        label=_("Also remind me when one of the monthly questionnaires is due, at the same time"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        frequency = cleaned.get("reminder_frequency")
+        if frequency in (None, self.NONE):
+            return cleaned
+        if cleaned.get("reminder_time") is None and "reminder_time" not in self.errors:
+            self.add_error("reminder_time", _("Choose the time of your reminder."))
+        if frequency == "weekly" and cleaned.get("reminder_weekday") is None:
+            self.add_error("reminder_weekday", _("Choose the day of your weekly reminder."))
+        return cleaned
+
+    def reminder_choice(self) -> dict[str, Any] | None:
+        """What ``services.patient_sign_up`` takes as ``reminders``; None for no reminders."""
+        frequency = self.cleaned_data["reminder_frequency"]
+        if frequency == self.NONE:
+            return None
+        return {
+            "frequency": frequency,
+            "local_time": self.cleaned_data["reminder_time"],
+            "weekday": self.cleaned_data.get("reminder_weekday"),
+            "questionnaires": self.cleaned_data["reminder_questionnaires"],
+        }
+
+
+class PatientSignUpForm(AccountSignUpForm, ProfileForm, ReminderChoiceForm):
     field_order = [
         "email",
         "full_name",
@@ -195,6 +257,10 @@ class PatientSignUpForm(AccountSignUpForm, ProfileForm):
         "country",
         "time_zone",
         "language",
+        "reminder_frequency",
+        "reminder_time",
+        "reminder_weekday",
+        "reminder_questionnaires",
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -223,6 +289,7 @@ class PatientSignUpForm(AccountSignUpForm, ProfileForm):
             password=self.cleaned_data["password1"],
             full_name=self.cleaned_data["full_name"],
             profile=self.profile_data(),
+            reminders=self.reminder_choice(),
         )
 
 

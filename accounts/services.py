@@ -80,15 +80,24 @@ def _user_create(*, email: str, password: str, role: Role, full_name: str) -> Us
 
 @transaction.atomic
 def patient_sign_up(
-    *, email: str, password: str, full_name: str = "", profile: dict[str, Any] | None = None
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    profile: dict[str, Any] | None = None,
+    reminders: dict[str, Any] | None = None,
 ) -> User:
+    """Make a patient's account. Reminders are the ones the person chose, in their zone
+    (``reminders``: ``frequency``, ``local_time``, ``weekday``, ``questionnaires``, as
+    ``reminder_sign_up_create`` takes them); None means they chose none."""
     user = _user_create(email=email, password=password, role=Role.PATIENT, full_name=full_name)
     if profile:
         profile_update(user=user, actor=user, data=profile)
-    # Imported here: symptoms builds on accounts, not the other way round at import time.
-    from symptoms.reminders.schedules import reminder_defaults_create
+    if reminders:
+        # Imported here: symptoms builds on accounts, not the other way round at import time.
+        from symptoms.reminders.schedules import reminder_sign_up_create
 
-    reminder_defaults_create(patient=user)
+        reminder_sign_up_create(patient=user, **reminders)
     return user
 
 

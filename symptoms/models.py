@@ -192,6 +192,14 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Every month")
 
 
+class ScheduleOrigin(models.TextChoices):
+    """How a schedule came to be: the reminder email says so in its closing line."""
+
+    SIGN_UP = "sign_up", _("Chosen when the account was made")
+    PERSON = "person", _("Set up by the person")
+    DEFAULT = "default", _("Given by the site")  # before sign-up asked (migration 0009)
+
+
 class ReminderSchedule(models.Model):
     """When to remind one person about one instrument: a local wall-clock time in the person's
     time zone (from the profile), with optional quiet hours and a pause."""
@@ -213,6 +221,9 @@ class ReminderSchedule(models.Model):
     starts_on = models.DateField()  # the anchor of "every N weeks"
     # Occurrences exist as rows up to this instant; the planner extends it (see occurrences.py).
     planned_until = models.DateTimeField(null=True, blank=True)
+    origin = models.CharField(
+        max_length=8, choices=ScheduleOrigin.choices, default=ScheduleOrigin.PERSON
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -54,6 +54,7 @@ class ReminderMessage:
     answer_url: str
     manage_url: str  # signed: pause or stop this reminder without logging in
     stop_url: str  # signed: RFC 8058 one-click stop for mail clients
+    origin: str = ""  # how the schedule was set (ScheduleOrigin): the closing line says so
 
 
 class Channel(Protocol):

@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from accounts.selectors import local_today
 from config.service_errors import ServiceError
 from symptoms.instruments.definitions import DAILY, instrument_get
-from symptoms.models import Frequency, ReminderSchedule
+from symptoms.models import Frequency, ReminderSchedule, ScheduleOrigin
 from symptoms.reminders.occurrences import reminder_schedule_replan, reminder_schedule_retire
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
 
@@ -39,6 +39,11 @@ FIELDS = frozenset(
         "is_active",
     }
 )
+
+
+# A change to these makes the schedule the person's own choice (its emails then say so); a
+# pause or a stop does not.
+TIMING_FIELDS = frozenset({"frequency", "local_time", "weekday", "every_n_weeks", "day_of_month"})
 
 
 class ScheduleInvalid(ServiceError):
@@ -83,7 +88,11 @@ def _check(schedule: ReminderSchedule) -> None:
 
 @transaction.atomic
 def reminder_schedule_create(
-    *, patient: User, instrument: str, data: dict[str, Any]
+    *,
+    patient: User,
+    instrument: str,
+    data: dict[str, Any],
+    origin: ScheduleOrigin = ScheduleOrigin.PERSON,
 ) -> ReminderSchedule:
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patients have reminders.")
@@ -95,6 +104,7 @@ def reminder_schedule_create(
         patient=patient,
         instrument=instrument,
         starts_on=local_today(patient=patient),
+        origin=origin,
         **{key: value for key, value in data.items() if key in FIELDS},
     )
     _check(schedule)
@@ -117,6 +127,8 @@ def reminder_schedule_update(
     schedule = ReminderSchedule.objects.select_for_update().get(pk=schedule.pk)
     for key, value in data.items():
         if key in FIELDS:
+            if key in TIMING_FIELDS and getattr(schedule, key) != value:
+                schedule.origin = ScheduleOrigin.PERSON
             setattr(schedule, key, value)
     _check(schedule)
     schedule.updated_at = timezone.now()
@@ -132,9 +144,50 @@ def reminder_schedule_delete(*, schedule: ReminderSchedule) -> None:
 
 
 @transaction.atomic
+def reminder_sign_up_create(
+    *,
+    patient: User,
+    frequency: str,
+    local_time: time,
+    weekday: int | None = None,
+    questionnaires: bool = False,
+) -> list[ReminderSchedule]:
+    """The reminders a person chose when signing up, and only those: the daily check-in every
+    day or once a week on ``weekday``, at ``local_time`` in their zone, and, if they asked,
+    the default questionnaires monthly at the same time. Emails say they were chosen then."""
+    data: dict[str, Any] = {"frequency": frequency, "local_time": local_time}
+    if frequency == Frequency.WEEKLY:
+        data["weekday"] = weekday
+    elif frequency != Frequency.DAILY:
+        raise ScheduleInvalid("frequency", "invalid", str(_("Choose every day or once a week.")))
+    made = [
+        reminder_schedule_create(
+            patient=patient, instrument=DAILY, data=data, origin=ScheduleOrigin.SIGN_UP
+        )
+    ]
+    if questionnaires:
+        made += [
+            reminder_schedule_create(
+                patient=patient,
+                instrument=code,
+                data={
+                    "frequency": Frequency.MONTHLY,
+                    "local_time": local_time,
+                    "day_of_month": day,
+                },
+                origin=ScheduleOrigin.SIGN_UP,
+            )
+            for code, day in DEFAULT_MONTHLY
+            if instrument_get(code) is not None
+        ]
+    return made
+
+
+@transaction.atomic
 def reminder_defaults_create(*, patient: User, today: date | None = None) -> int:
-    """The defaults a new person starts with: the daily check-in at 19:00 and the default
-    questionnaires monthly, a week apart. Missing ones only; returns how many were made."""
+    """The site's defaults (demo accounts): the daily check-in at 19:00 and the default
+    questionnaires monthly, a week apart. Missing ones only; returns how many were made.
+    New accounts no longer get these: they choose at sign-up (``reminder_sign_up_create``)."""
     existing = set(
         ReminderSchedule.objects.filter(patient=patient).values_list("instrument", flat=True)
     )
@@ -150,6 +203,7 @@ def reminder_defaults_create(*, patient: User, today: date | None = None) -> int
             local_time=DEFAULT_TIME,
             day_of_month=day,
             starts_on=starts_on,
+            origin=ScheduleOrigin.DEFAULT,
         )
         for code, frequency, day in wanted
         if code not in existing and instrument_get(code) is not None

@@ -199,4 +199,5 @@ def _message(row: ReminderOccurrence) -> ReminderMessage:
         answer_url=settings.SITE_URL + answer_path,
         manage_url=settings.SITE_URL + reverse("symptoms:reminder_manage", args=[token]),
         stop_url=settings.SITE_URL + reverse("symptoms:reminder_stop", args=[token]),
+        origin=row.schedule.origin if row.schedule else "",
     )

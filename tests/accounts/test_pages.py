@@ -74,6 +74,7 @@ def signup_data(**overrides: Any) -> dict[str, Any]:
         "country": "IT",
         "time_zone": "Europe/Rome",
         "language": "it",
+        "reminder_frequency": "none",
     }
     data.update(overrides)
     return data

@@ -85,6 +85,7 @@ def test_it_refuses_the_invitation_hijack_at_every_step(
             "password2": PASSWORD,
             "time_zone": "UTC",
             "language": "en",
+            "reminder_frequency": "none",
         },
     )
     assert response["Location"] == reverse("account_email_verification_sent")

@@ -370,6 +370,7 @@ def test_sign_up_and_password_reset_emails_have_no_english(language: str, db: An
         "country": "IT",
         "time_zone": "Europe/Rome",
         "language": language,
+        "reminder_frequency": "none",
     }
     assert client.post(reverse("accounts:signup"), data).status_code == 302
     client.post(reverse("account_reset_password"), {"email": "erin@example.org"})

@@ -38,3 +38,31 @@ def test_people_without_schedules_get_the_defaults_and_others_keep_theirs() -> N
     assert instruments(clinician.pk) == []
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())  # leave the database as we found it
+
+
+def test_schedules_from_before_sign_up_asked_say_they_were_given() -> None:
+    """Migration symptoms.0009: every existing schedule is the site's default (its emails must
+    not say the person set it up); new ones are the person's unless a service says otherwise."""
+    before, after = (
+        [("symptoms", "0008_reminder_one_tap")],
+        [("symptoms", "0009_reminderschedule_origin")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    patient = old.get_model("accounts", "User").objects.create(
+        email="p@example.org", role="patient"
+    )
+    old.get_model("symptoms", "ReminderSchedule").objects.create(
+        patient=patient, instrument="daily", frequency="daily", local_time="19:00",
+        starts_on="2026-01-01",
+    )  # fmt: skip
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("symptoms", "ReminderSchedule")
+
+    assert list(new.objects.values_list("origin", flat=True)) == ["default"]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # leave the database as we found it

@@ -26,12 +26,18 @@ def create(api: APIClient, **body: Any) -> Any:
     return api.post(URL, {"instrument": "fss", "local_time": "18:30"} | body, format="json")
 
 
-def test_a_new_patient_starts_with_the_default_reminders() -> None:
+def test_a_new_patient_has_no_reminder_they_did_not_choose() -> None:
     patient = account_services.patient_sign_up(
         email="new@example.org", password="a long passphrase", profile={"time_zone": "Europe/Rome"}
     )
 
-    rows = ReminderSchedule.objects.filter(patient=patient).order_by("id")
+    assert not ReminderSchedule.objects.filter(patient=patient).exists()
+
+
+def test_the_site_defaults_say_they_were_given(alice: User) -> None:
+    assert reminder_defaults_create(patient=alice) == 6
+
+    rows = ReminderSchedule.objects.filter(patient=alice).order_by("id")
     assert [(r.instrument, r.frequency, f"{r.local_time:%H:%M}", r.day_of_month) for r in rows] == [
         ("daily", "daily", "19:00", None),
         ("mfis", "monthly", "19:00", 1),
@@ -40,7 +46,8 @@ def test_a_new_patient_starts_with_the_default_reminders() -> None:
         ("pes", "monthly", "19:00", 22),
         ("pdq", "monthly", "19:00", 28),
     ]
-    assert reminder_defaults_create(patient=patient) == 0  # only missing ones are made
+    assert {r.origin for r in rows} == {"default"}
+    assert reminder_defaults_create(patient=alice) == 0  # only missing ones are made
 
 
 def test_it_creates_a_weekly_reminder(alice: User, alice_api: APIClient) -> None:
