@@ -44,8 +44,8 @@ def test_schedules_from_before_sign_up_asked_say_they_were_given() -> None:
     """Migration symptoms.0009: every existing schedule is the site's default (its emails must
     not say the person set it up); new ones are the person's unless a service says otherwise."""
     before, after = (
-        [("symptoms", "0008_reminder_one_tap")],
-        [("symptoms", "0009_reminderschedule_origin")],
+        [("symptoms", "0010_reminder_one_tap")],
+        [("symptoms", "0011_reminderschedule_origin")],
     )
     executor = MigrationExecutor(connection)
     executor.migrate(before)

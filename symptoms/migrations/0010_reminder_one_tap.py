@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("symptoms", "0007_research_score_version"),
+        ("symptoms", "0009_report_daily_once_a_day"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ def existing_schedules_were_given(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("symptoms", "0008_reminder_one_tap"),
+        ("symptoms", "0010_reminder_one_tap"),
     ]
 
     operations = [
