@@ -364,8 +364,14 @@ LICENSED_INSTRUMENTS = frozenset(env_list("LICENSED_INSTRUMENTS"))
 # --- Reminders (docs/reminders.md) ------------------------------------------------------------
 # Channels tried in order; the first that can reach the person sends. Each is a dotted path to
 # a class with the interface of symptoms.reminders.channels.Channel.
+# Push comes first but reaches only people whose schedule chose it and who turned it on on a
+# device, and only with VAPID keys below; everyone else gets email.
 REMINDER_CHANNELS = env_list(
-    "REMINDER_CHANNELS", default=["symptoms.reminders.channels.EmailChannel"]
+    "REMINDER_CHANNELS",
+    default=[
+        "symptoms.reminders.channels.PushChannel",
+        "symptoms.reminders.channels.EmailChannel",
+    ],
 )
 # How long a signed pause/stop link in a reminder email stays valid.
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, minimum=1)
@@ -374,6 +380,27 @@ REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, m
 # many minutes or until the form is sent.
 REMINDER_ONE_TAP_HOURS = env_int("REMINDER_ONE_TAP_HOURS", default=12, minimum=1)
 REMINDER_ONE_TAP_GRANT_MINUTES = env_int("REMINDER_ONE_TAP_GRANT_MINUTES", default=60, minimum=5)
+# Web push (VAPID, RFC 8292): the site's key pair as base64url, both or neither; make one with
+# `manage.py push_vapid_keys`. Without keys, push is not offered and reminders go by email.
+WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = env_str("WEBPUSH_VAPID_PRIVATE_KEY", "")
+if bool(WEBPUSH_VAPID_PUBLIC_KEY) != bool(WEBPUSH_VAPID_PRIVATE_KEY):
+    raise ImproperlyConfigured(
+        "Set both WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY, or neither."
+    )
+# Who push services may contact about this site's messages: a mailto: or https: URL.
+WEBPUSH_VAPID_SUBJECT = env_str("WEBPUSH_VAPID_SUBJECT", SITE_URL)
+# The push services a subscription's endpoint may point at (scheme://host, "*." for any
+# subdomain): the browsers' own. The server posts to the endpoint, so it must not be a free URL.
+WEBPUSH_ENDPOINT_ORIGINS = env_list(
+    "WEBPUSH_ENDPOINT_ORIGINS",
+    default=[
+        "https://fcm.googleapis.com",  # Chrome, Edge on Android, Samsung Internet, Opera
+        "https://updates.push.services.mozilla.com",  # Firefox
+        "https://web.push.apple.com",  # Safari
+        "https://*.notify.windows.com",  # Edge on Windows
+    ],
+)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -42,6 +42,16 @@ urlpatterns = [
         reminder_api.AdherenceView.as_view(),
         name="api-reminder-adherence",
     ),
+    path(
+        "push-subscriptions/",
+        reminder_api.PushSubscriptionListCreateView.as_view(),
+        name="api-push-subscriptions",
+    ),
+    path(
+        "push-subscriptions/<uuid:public_id>/",
+        reminder_api.PushSubscriptionDetailView.as_view(),
+        name="api-push-subscription-detail",
+    ),
     path("me/trends/", trend_api.OwnTrendsView.as_view(), name="api-own-trends"),
     path("patients/", trend_api.PatientListView.as_view(), name="api-patients"),
     path(

@@ -12,6 +12,7 @@ class SymptomsConfig(AppConfig):
         from django.utils.translation import get_language, gettext
 
         from symptoms.instruments import definitions
+        from symptoms.reminders import push  # noqa: F401  (registers the VAPID keys' check)
 
         # Instrument names and labels in the language of the page, report or email being made.
         definitions.translation_use(gettext, lambda: get_language() or "")

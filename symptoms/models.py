@@ -200,6 +200,14 @@ class ScheduleOrigin(models.TextChoices):
     DEFAULT = "default", _("Given by the site")  # before sign-up asked (migration 0009)
 
 
+class ReminderChannel(models.TextChoices):
+    """How a schedule's reminders reach the person (docs/reminders.md): email, or a web push
+    notification on the devices where they turned it on, with email as the fallback."""
+
+    EMAIL = "email", _("Email")
+    PUSH = "push", _("Notification on my devices")
+
+
 class ReminderSchedule(models.Model):
     """When to remind one person about one instrument: a local wall-clock time in the person's
     time zone (from the profile), with optional quiet hours and a pause."""
@@ -218,6 +226,9 @@ class ReminderSchedule(models.Model):
     quiet_end = models.TimeField(null=True, blank=True)
     paused_until = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    channel = models.CharField(
+        max_length=8, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
+    )
     starts_on = models.DateField()  # the anchor of "every N weeks"
     # Occurrences exist as rows up to this instant; the planner extends it (see occurrences.py).
     planned_until = models.DateTimeField(null=True, blank=True)
@@ -388,6 +399,37 @@ class ReminderOneTap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} one-tap link (used: {self.used_at is not None})"
+
+
+class PushSubscriptionQuerySet(models.QuerySet["PushSubscription"]):
+    def active(self) -> PushSubscriptionQuerySet:
+        """Those the push service has not yet called gone (404 or 410)."""
+        return self.filter(expired_at__isnull=True)
+
+
+class PushSubscription(models.Model):
+    """One device (one browser profile) where a person turned on reminder notifications: the
+    push service's endpoint and the keys that encrypt a message for that browser only."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # A capability URL at the browser's push service: one per browser profile and site.
+    endpoint = models.CharField(max_length=1024, unique=True)
+    p256dh = models.CharField(max_length=128)  # the browser's P-256 public key, base64url
+    auth = models.CharField(max_length=64)  # the browser's authentication secret, base64url
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)  # the push service said 404/410
+
+    objects = PushSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"push subscription {self.public_id}"
 
 
 # --- Research releases ---

@@ -4,6 +4,8 @@
   zone is the profile's and is shown, not set, here.
 - ``/api/v1/reminder-deliveries/``: the delivery log, newest first.
 - ``/api/v1/reminder-adherence/``: reminders answered per instrument over 4 and 12 weeks.
+- ``/api/v1/push-subscriptions/``: the devices where the person turned on notifications;
+  another person's is a 404.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from symptoms.models import (
     DeliveryEvent,
     Frequency,
     OccurrenceStatus,
+    PushSubscription,
+    ReminderChannel,
     ReminderDelivery,
     ReminderSchedule,
 )
+from symptoms.reminders import push
 from symptoms.reminders import schedules as reminders
 from symptoms.reminders import selectors as reminder_selectors
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
@@ -55,6 +60,12 @@ class ScheduleIn(serializers.Serializer[Any]):
     quiet_end = LocalTimeField(required=False, allow_null=True)
     paused_until = serializers.DateField(required=False, allow_null=True)
     is_active = StrictBooleanField(required=False)
+    channel = serializers.ChoiceField(
+        required=False,
+        choices=ReminderChannel.choices,
+        help_text="`push` sends a notification to the person's subscribed devices, falling back "
+        "to email; it can be chosen only when the site has push keys.",
+    )
 
 
 class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
@@ -83,6 +94,7 @@ class ScheduleOut(serializers.ModelSerializer[ReminderSchedule]):
             "quiet_end",
             "paused_until",
             "is_active",
+            "channel",
             "time_zone",
         )
 
@@ -93,6 +105,7 @@ ERRORS = {
     "every_n_weeks": ["out_of_range"],
     "day_of_month": ["required"],
     "quiet_end": ["required"],
+    "channel": ["push_unavailable"],
 }
 
 
@@ -258,3 +271,109 @@ class AdherenceView(APIView):
                 many=True,
             ).data
         )
+
+
+class PushKeysIn(serializers.Serializer[Any]):
+    p256dh = serializers.CharField(max_length=128, help_text="The browser's P-256 key, base64url.")
+    auth = serializers.CharField(max_length=64, help_text="The browser's auth secret, base64url.")
+
+
+class PushSubscriptionIn(serializers.Serializer[Any]):
+    """What ``PushSubscription.toJSON()`` gives in the browser, without ``expirationTime``."""
+
+    endpoint = serializers.CharField(
+        max_length=1024, help_text="The push service's URL for this browser."
+    )
+    keys = PushKeysIn()
+
+
+class PushSubscriptionOut(serializers.ModelSerializer[PushSubscription]):
+    id = serializers.UUIDField(source="public_id")
+    is_active = serializers.SerializerMethodField(
+        help_text="False once the push service said the subscription is gone."
+    )
+
+    class Meta:
+        model = PushSubscription
+        fields = ("id", "endpoint", "created_at", "last_success_at", "expired_at", "is_active")
+
+    def get_is_active(self, subscription: PushSubscription) -> bool:
+        return subscription.expired_at is None
+
+
+class PushSubscriptionFilter(QueryFilter):
+    endpoint = serializers.CharField(required=False, max_length=1024)
+
+
+PUSH_ERRORS = {
+    "endpoint": ["not_a_push_service", "push_unavailable"],
+    # A missing or null nested object is reported on "keys" itself, which the generated schema
+    # lists only as keys.non_field_errors.
+    "keys": ["required", "null"],
+    "keys.p256dh": ["invalid_key"],
+    "keys.auth": ["invalid_key"],
+}
+
+
+def _push_errors(view: Any) -> Any:
+    for field, codes in PUSH_ERRORS.items():
+        view = extend_validation_errors(codes, field_name=field, methods=["post"])(view)
+    return view
+
+
+@_push_errors
+@extend_validation_errors(
+    ["blank", "max_length", "null_characters_not_allowed"], field_name="endpoint", methods=["get"]
+)
+class PushSubscriptionListCreateView(ListAPIView[PushSubscription]):
+    """The person's devices. POST the browser's subscription: 201 when new, 200 when the
+    endpoint was already theirs (its keys are updated and it is active again)."""
+
+    permission_classes = (IsPatient,)
+    serializer_class = PushSubscriptionOut
+
+    @extend_schema(parameters=[PushSubscriptionFilter])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[PushSubscription]:
+        filters = PushSubscriptionFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = push.push_subscription_list(patient=api_user(self.request))
+        if "endpoint" in filters.validated_data:
+            rows = rows.filter(endpoint=filters.validated_data["endpoint"])
+        return rows
+
+    @extend_schema(
+        request=PushSubscriptionIn,
+        responses={200: PushSubscriptionOut, 201: PushSubscriptionOut},
+    )
+    def post(self, request: Request) -> Response:
+        data = PushSubscriptionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription, is_new = push.push_subscription_save(
+            patient=api_user(request),
+            endpoint=data.validated_data["endpoint"],
+            p256dh=data.validated_data["keys"]["p256dh"],
+            auth=data.validated_data["keys"]["auth"],
+        )
+        return Response(
+            PushSubscriptionOut(subscription).data,
+            status=status.HTTP_201_CREATED if is_new else status.HTTP_200_OK,
+        )
+
+
+class PushSubscriptionDetailView(APIView):
+    permission_classes = (IsPatient,)
+
+    def _subscription(self, request: Request, public_id: Any) -> PushSubscription:
+        return push.push_subscription_get(patient=api_user(request), public_id=public_id)
+
+    @extend_schema(responses={200: PushSubscriptionOut})
+    def get(self, request: Request, public_id: str) -> Response:
+        return Response(PushSubscriptionOut(self._subscription(request, public_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, public_id: str) -> Response:
+        push.push_subscription_delete(subscription=self._subscription(request, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

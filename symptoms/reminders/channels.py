@@ -4,8 +4,10 @@ A channel is a class named in ``settings.REMINDER_CHANNELS`` with a ``name``, ``
 ``send``. ``send`` returns when the provider has accepted the message and raises
 :class:`TransientDeliveryError` for a failure worth retrying (a connection dropped, a 4xx SMTP
 answer) or :class:`PermanentDeliveryError` for one that will not get better by itself (a 5xx
-answer, no address). Each error carries a short ``code`` for the delivery log, never the
-provider's message, which may quote the address.
+answer, no address), or :class:`ChannelUnreachable` when it finds that it cannot reach the
+person after all, so that the next channel sends (push falling back to email). Each error
+carries a short ``code`` for the delivery log, never the provider's message, which may quote the
+address.
 
 Adding a channel (SMS, push) means writing one class and listing it in the setting; the
 dispatcher, the retries and the log stay as they are.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import smtplib
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import ClassVar, Protocol
 
@@ -24,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 
 class DeliveryError(Exception):
@@ -38,6 +42,11 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Recorded and not retried."""
+
+
+class ChannelUnreachable(DeliveryError):
+    """The channel found at sending time that it cannot reach the person after all (every
+    push subscription has expired): recorded, and the next channel that can reach them sends."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +64,9 @@ class ReminderMessage:
     manage_url: str  # signed: pause or stop this reminder without logging in
     stop_url: str  # signed: RFC 8058 one-click stop for mail clients
     origin: str = ""  # how the schedule was set (ScheduleOrigin): the closing line says so
+    patient_id: int | None = None  # for channels that look up the person's devices
+    channel: str = "email"  # the schedule's choice (ReminderChannel)
+    closes_at: datetime | None = None  # after this the reminder is pointless
 
 
 class Channel(Protocol):
@@ -123,6 +135,65 @@ class EmailChannel:
             raise PermanentDeliveryError(f"smtp_{error.smtp_code}") from None
         except (ConnectionError, TimeoutError, socket.gaierror) as error:
             raise TransientDeliveryError(_code(error)) from None
+
+
+class PushChannel:
+    """A web push notification on each device where the person turned it on, for schedules
+    that chose push. Reaches no one without the site's VAPID keys or without an active
+    subscription, so email (listed after it) sends instead; when every subscription turns out
+    to have expired, :class:`ChannelUnreachable` hands the reminder to email in the same
+    attempt. The notification says only what the email's subject says, and links to the form."""
+
+    name: ClassVar[str] = "push"
+
+    def can_reach(self, message: ReminderMessage) -> bool:
+        # Imported here: push.py needs this module's errors and the models.
+        from symptoms.reminders import push
+
+        return (
+            message.channel == "push"
+            and message.patient_id is not None
+            and push.push_is_configured()
+            and push.push_subscription_list_active(patient_id=message.patient_id).exists()
+        )
+
+    def send(self, message: ReminderMessage) -> None:
+        """Send to every active device; one success is a success. Otherwise a transient
+        failure anywhere means a retry, then a permanent one a failure; all expired means
+        unreachable."""
+        from symptoms.reminders import push
+
+        with translation.override(message.language):
+            notification = push.PushMessage(
+                title=str(
+                    _("Time for your daily check-in")
+                    if message.is_daily
+                    else _("A questionnaire is ready for you")
+                ),
+                body=str(_("Open it to answer.")),
+                url=message.answer_url,
+                tag=f"reminder-{message.occurrence_id}",
+            )
+        errors: list[DeliveryError] = []
+        sent = False
+        for subscription in push.push_subscription_list_active(patient_id=message.patient_id):
+            try:
+                outcome = push.push_send(
+                    subscription=subscription,
+                    message=notification,
+                    expires_at=message.closes_at,
+                    topic=message.occurrence_id.replace("-", "")[:32],
+                )
+            except (TransientDeliveryError, PermanentDeliveryError) as failure:
+                errors.append(failure)
+            else:
+                sent = sent or outcome == push.Sent.SENT
+        if sent:
+            return
+        errors.sort(key=lambda failure: not isinstance(failure, TransientDeliveryError))
+        if errors:
+            raise errors[0]
+        raise ChannelUnreachable("push_expired")
 
 
 def _code(error: BaseException) -> str:

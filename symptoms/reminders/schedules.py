@@ -2,8 +2,9 @@
 
 A schedule says when to remind one person about one instrument: daily, weekly (every N weeks
 on a weekday) or monthly (a day of the month), at a local wall-clock time in the person's time
-zone from their profile, with optional quiet hours and a pause. Every change re-plans the
-schedule's future occurrences at once (``occurrences.reminder_schedule_replan``).
+zone from their profile, with optional quiet hours and a pause, by email or push
+(``channel``). Every change re-plans the schedule's future occurrences at once
+(``occurrences.reminder_schedule_replan``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from accounts.models import Role, User
 from accounts.selectors import local_today
 from config.service_errors import ServiceError
 from symptoms.instruments.definitions import DAILY, instrument_get
-from symptoms.models import Frequency, ReminderSchedule, ScheduleOrigin
+from symptoms.models import Frequency, ReminderChannel, ReminderSchedule, ScheduleOrigin
 from symptoms.reminders.occurrences import reminder_schedule_replan, reminder_schedule_retire
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
+from symptoms.reminders.push import push_is_configured
 
 DEFAULT_TIME = time(19, 0)  # evening: after the day, when fatigue and pain can be judged
 # The default questionnaires, a week apart within the month so no evening has more than one.
@@ -37,6 +39,7 @@ FIELDS = frozenset(
         "quiet_end",
         "paused_until",
         "is_active",
+        "channel",
     }
 )
 
@@ -86,6 +89,17 @@ def _check(schedule: ReminderSchedule) -> None:
         )
 
 
+def _check_channel(data: dict[str, Any], current: str = "") -> None:
+    """Push can be chosen only while the site has VAPID keys. A schedule that chose it before
+    the keys went keeps its choice (and gets email) so that other changes, a pause from the
+    email's link say, still work."""
+    wanted = data.get("channel")
+    if wanted == ReminderChannel.PUSH and current != wanted and not push_is_configured():
+        raise ScheduleInvalid(
+            "channel", "push_unavailable", str(_("Notifications are not available on this site."))
+        )
+
+
 @transaction.atomic
 def reminder_schedule_create(
     *,
@@ -100,6 +114,7 @@ def reminder_schedule_create(
         raise ScheduleInvalid(
             "instrument", "unknown_instrument", str(_("There is no questionnaire with this code."))
         )
+    _check_channel(data)
     schedule = ReminderSchedule(
         patient=patient,
         instrument=instrument,
@@ -125,6 +140,7 @@ def reminder_schedule_update(
     changes at once apply one after the other, and a refused change leaves the caller's object
     as it was."""
     schedule = ReminderSchedule.objects.select_for_update().get(pk=schedule.pk)
+    _check_channel(data, schedule.channel)
     for key, value in data.items():
         if key in FIELDS:
             if key in TIMING_FIELDS and getattr(schedule, key) != value:

@@ -18,9 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from symptoms.instruments.definitions import DAILY, instrument_get
-from symptoms.models import DeliveryEvent, ReminderOccurrence, ReminderSchedule, Report
+from symptoms.models import (
+    DeliveryEvent,
+    ReminderChannel,
+    ReminderOccurrence,
+    ReminderSchedule,
+    Report,
+)
 from symptoms.reminders import planning
 from symptoms.reminders.channels import (
+    ChannelUnreachable,
     PermanentDeliveryError,
     ReminderMessage,
     TransientDeliveryError,
@@ -65,7 +72,8 @@ def reminder_send(*, occurrence_id: int, now: datetime | None = None) -> SendRes
     2. Re-check: the window still open, the schedule still there, active and not paused, not
        already answered in the window, and the local time not in quiet hours (a late send is
        moved to their end). Each "no" is logged with its reason and nothing is sent.
-    3. Hand it to the first channel that can reach the person. Success: ``sent``. A transient
+    3. Hand it to the first channel that can reach the person; one that finds it cannot after
+       all (``ChannelUnreachable``) is logged and the next one sends. Success: ``sent``. A transient
        failure goes back to ``queued`` for a retry with backoff, until ``MAX_ATTEMPTS``; a
        permanent one is recorded as ``failed`` and not retried.
     """
@@ -83,23 +91,34 @@ def reminder_send(*, occurrence_id: int, now: datetime | None = None) -> SendRes
     if checked is not None:
         return checked
     message = _message(row)
-    channel = next((channel for channel in channels_get() if channel.can_reach(message)), None)
-    if channel is None:
+    for channel in (channel for channel in channels_get() if channel.can_reach(message)):
+        try:
+            channel.send(message)
+        except ChannelUnreachable as error:
+            # E.g. every push subscription expired: logged, and the next channel sends.
+            deliveries_log(
+                [(row.pk, DeliveryEvent.FAILED, error.code)],
+                channel=channel.name,
+                attempt=row.attempts,
+            )
+            continue
+        except TransientDeliveryError as error:
+            deliveries_log(
+                [(row.pk, DeliveryEvent.FAILED, error.code)],
+                channel=channel.name,
+                attempt=row.attempts,
+            )
+            if row.attempts >= MAX_ATTEMPTS:
+                return _fail(row, "gave_up", channel=channel.name)
+            if occurrence_move(row.pk, Status.SENDING, Status.QUEUED, error.code, queued_at=now):
+                delay = RETRY_BACKOFF_SECONDS[min(row.attempts, len(RETRY_BACKOFF_SECONDS)) - 1]
+                return SendResult(Outcome.RETRY, retry_in=delay)
+            return SendResult(Outcome.NOT_CLAIMED)
+        except PermanentDeliveryError as error:
+            return _fail(row, error.code, channel=channel.name)
+        break
+    else:
         return _fail(row, "no_channel")
-    try:
-        channel.send(message)
-    except TransientDeliveryError as error:
-        deliveries_log(
-            [(row.pk, DeliveryEvent.FAILED, error.code)], channel=channel.name, attempt=row.attempts
-        )
-        if row.attempts >= MAX_ATTEMPTS:
-            return _fail(row, "gave_up", channel=channel.name)
-        if occurrence_move(row.pk, Status.SENDING, Status.QUEUED, error.code, queued_at=now):
-            delay = RETRY_BACKOFF_SECONDS[min(row.attempts, len(RETRY_BACKOFF_SECONDS)) - 1]
-            return SendResult(Outcome.RETRY, retry_in=delay)
-        return SendResult(Outcome.NOT_CLAIMED)
-    except PermanentDeliveryError as error:
-        return _fail(row, error.code, channel=channel.name)
     # Sent. A report that arrived during the send has already completed the row; keep that.
     occurrence_move(row.pk, Status.SENDING, Status.SENT, sent_at=now)
     ReminderOccurrence.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
@@ -200,4 +219,7 @@ def _message(row: ReminderOccurrence) -> ReminderMessage:
         manage_url=settings.SITE_URL + reverse("symptoms:reminder_manage", args=[token]),
         stop_url=settings.SITE_URL + reverse("symptoms:reminder_stop", args=[token]),
         origin=row.schedule.origin if row.schedule else "",
+        patient_id=patient.pk,
+        channel=row.schedule.channel if row.schedule else ReminderChannel.EMAIL,
+        closes_at=row.closes_at,
     )

@@ -49,7 +49,14 @@ from accounts.models import (
     SharingLink,
     User,
 )
-from symptoms.models import BaselineReset, Release, ReminderOneTap, ReminderSchedule, Report
+from symptoms.models import (
+    BaselineReset,
+    PushSubscription,
+    Release,
+    ReminderOneTap,
+    ReminderSchedule,
+    Report,
+)
 from symptoms.reminders.links import LINK_SALT, reminder_link_token
 from symptoms.reminders.one_tap import one_tap_issue
 from symptoms.research import services as research_services
@@ -152,6 +159,8 @@ ROUTES: dict[str, Kind] = {
     "api/v1/reminder-schedules/<uuid:public_id>/": owned("schedule", PATIENT_A),
     "api/v1/reminder-deliveries/": OWN,
     "api/v1/reminder-adherence/": OWN,
+    "api/v1/push-subscriptions/": OWN,
+    "api/v1/push-subscriptions/<uuid:public_id>/": owned("push_subscription", PATIENT_A),
     "api/v1/me/trends/": OWN,
     "api/v1/patients/": OWN,  # the clinician's own list
     "api/v1/patients/<uuid:public_id>/trends/": owned("patient", CLINICIAN_LINKED),
@@ -398,6 +407,12 @@ def _build_world() -> World:
         schedule=schedule, opens_at=now, due_at=now, closes_at=now + timedelta(days=1)
     )
     one_tap = one_tap_issue(occurrence=occurrence)
+    push_subscription = PushSubscription.objects.create(
+        patient=alice,
+        endpoint="https://fcm.googleapis.com/fcm/send/matrix-device",
+        p256dh="B" + "A" * 86,
+        auth="A" * 22,
+    )
     release = published_release()
     queued = research_services.release_request(
         requested_by=sam, first_quarter="2026-Q1", queue=False
@@ -427,6 +442,7 @@ def _build_world() -> World:
             "release_queued": queued,
             "rita": rita,
             "passkey": passkey,
+            "push_subscription": push_subscription,
         },
     )
 
@@ -491,6 +507,11 @@ THINGS: dict[str, Thing] = {
             "local_time": "08:00",
             "starts_on": "2025-01-01",
         },
+    ),
+    "push_subscription": Thing(
+        kwargs=lambda w: {"public_id": w.objects["push_subscription"].public_id},
+        state=lambda w: _row(PushSubscription, w.objects["push_subscription"].pk),
+        body={"endpoint": "https://fcm.googleapis.com/fcm/send/other", "keys": {}},
     ),
     "reminder_link_tampered": Thing(
         kwargs=lambda w: {"token": _tampered(w.objects["token"])},

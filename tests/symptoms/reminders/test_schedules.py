@@ -70,6 +70,7 @@ def test_it_creates_a_weekly_reminder(alice: User, alice_api: APIClient) -> None
         "quiet_end": None,
         "paused_until": None,
         "is_active": True,
+        "channel": "email",
         "time_zone": "Australia/Sydney",
     }
 
