@@ -11,8 +11,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from symptoms.models import Frequency, ReminderSchedule
+from symptoms.models import Frequency, ReminderChannel, ReminderSchedule
 from symptoms.reminders.planning import MAX_EVERY_N_WEEKS
+from symptoms.reminders.push import push_is_configured
 from symptoms.reminders.schedules import ScheduleInvalid
 
 
@@ -125,6 +126,21 @@ class ReminderScheduleForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    channel = forms.ChoiceField(
+        label=_("How to remind you"),
+        choices=ReminderChannel.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A notification comes to each device where you turned notifications on (on your "
+            "Reminders page). If no device can take it, the reminder comes by email."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not push_is_configured():
+            del self.fields["channel"]  # email only: the choice is left as it was
+
     @staticmethod
     def initial_from(schedule: ReminderSchedule) -> dict[str, Any]:
         return {
@@ -137,6 +153,7 @@ class ReminderScheduleForm(forms.Form):
             "quiet_end": schedule.quiet_end,
             "paused_until": schedule.paused_until,
             "is_active": "on" if schedule.is_active else "off",
+            "channel": schedule.channel,
         }
 
     def schedule_data(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,12 +26,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import request_patient, role_required
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.selectors import local_today
 from symptoms.instruments.definitions import instrument_get
-from symptoms.models import DeliveryEvent, Frequency, ReminderDelivery, ReminderSchedule
+from symptoms.models import (
+    DeliveryEvent,
+    Frequency,
+    ReminderChannel,
+    ReminderDelivery,
+    ReminderSchedule,
+)
 from symptoms.reminders import forms
 from symptoms.reminders.links import reminder_link_schedule
+from symptoms.reminders.push import push_is_configured, push_subscription_list_active
 from symptoms.reminders.schedules import ScheduleInvalid, reminder_schedule_update
 from symptoms.reminders.selectors import (
     Adherence,
@@ -71,7 +79,15 @@ REASON_LABELS: dict[str, Promise] = {
     "message_lost": gettext_lazy("a delay on our side; sent again"),
     "gave_up": gettext_lazy("we stopped trying after several attempts"),
     "no_channel": gettext_lazy("we have no way to reach you"),
+    "push_expired": gettext_lazy("your devices no longer take notifications; sent by email"),
 }
+# What a delivery's channel means to the person, in the log and the schedules' table.
+CHANNEL_LABELS: dict[str, Promise] = {
+    ReminderChannel.EMAIL: gettext_lazy("Email"),
+    ReminderChannel.PUSH: gettext_lazy("Notification"),
+}
+# "Sent" alone means by email, the one channel until push came.
+SENT_BY: dict[str, Promise] = {ReminderChannel.PUSH: gettext_lazy("Sent as a notification")}
 LOST_FOR_GOOD = gettext_lazy("a problem on our side")  # lost after the last attempt
 NOT_DELIVERED = gettext_lazy("the email could not be delivered")  # smtp_… and other codes
 
@@ -110,6 +126,7 @@ class ScheduleRow:
     quiet_hours: str
     paused_until: date | None  # only a pause still in force
     is_active: bool
+    channel: str
 
 
 def _schedule_row(schedule: ReminderSchedule, today: date) -> ScheduleRow:
@@ -128,6 +145,7 @@ def _schedule_row(schedule: ReminderSchedule, today: date) -> ScheduleRow:
         # Reminders resume on the pause's last day (the planner skips the dates before it).
         paused_until=paused if paused is not None and paused > today else None,
         is_active=schedule.is_active,
+        channel=str(CHANNEL_LABELS.get(schedule.channel, schedule.channel)),
     )
 
 
@@ -194,6 +212,8 @@ def delivery_words(event: str, reason: str) -> tuple[str, str]:
 def _log_row(delivery: ReminderDelivery) -> LogRow:
     occurrence = delivery.occurrence
     happened, why = delivery_words(delivery.event, delivery.reason)
+    if delivery.event == DeliveryEvent.SENT and delivery.channel in SENT_BY:
+        happened = str(SENT_BY[delivery.channel])
     return LogRow(
         name=instrument_name(occurrence.instrument),
         due_at=occurrence.due_at,
@@ -201,6 +221,17 @@ def _log_row(delivery: ReminderDelivery) -> LogRow:
         why=why,
         at=delivery.created_at,
     )
+
+
+def _push_context(patient: User) -> dict[str, object] | None:
+    """What the "notifications on this device" section needs; None when the site has no push
+    keys, and the section is not shown."""
+    if not push_is_configured():
+        return None
+    return {
+        "public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
+        "devices": push_subscription_list_active(patient_id=patient.pk).count(),
+    }
 
 
 @role_required(Role.PATIENT)
@@ -220,6 +251,7 @@ def reminders_page(request: HttpRequest) -> HttpResponse:
         "log": [_log_row(delivery) for delivery in deliveries[:LOG_LENGTH]],
         "log_length": LOG_LENGTH,
         "log_has_more": len(deliveries) > LOG_LENGTH,
+        "push": _push_context(patient),
     }
     return render(request, "symptoms/reminders.html", context)
 
