@@ -145,7 +145,7 @@
       })
       .catch(function () {
         offButton.disabled = false;
-        say("Failed");
+        say("OffFailed");
       });
   });
 
