@@ -62,6 +62,8 @@ def test_the_push_button_asks_only_when_pressed_by_keyboard(
     status = driver.find_element(By.CSS_SELECTOR, "[data-push-status]")
 
     assert driver.execute_script("return window.__permissionRequests") == 0
+    # One button at a time: "Turn off" is hidden until this device is on.
+    assert not driver.find_element(By.CSS_SELECTOR, "[data-push-off]").is_displayed()
     tab_to(driver, "[data-push-on]", limit=60)
     press(driver, Keys.ENTER)
 
