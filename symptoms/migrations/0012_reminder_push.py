@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('symptoms', '0007_research_score_version'),
+        ('symptoms', '0011_reminderschedule_origin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
