@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,12 +23,21 @@ from accounts import services as account_services
 from accounts.access import IsPatient, api_user
 from accounts.models import AuditAction
 from config.api import CSVRenderer, FormatChoiceView, StrictBooleanField
-from symptoms.my_data import export
+from symptoms.my_data import export, streaming
 
 
 class FHIRRenderer(renderers.JSONRenderer):
     media_type = "application/fhir+json"
     format = "fhir"
+
+
+# ?format= -> the export written a piece at a time, its Content-Type and file name ending. The
+# renderers above only choose the format (and answer errors); the export streams itself.
+EXPORTS: dict[str, tuple[Callable[..., Iterator[str]], str, str]] = {
+    "json": (export.export_json_chunks, "application/json", "json"),
+    "csv": (export.export_csv_chunks, "text/csv; charset=utf-8", "csv"),
+    "fhir": (export.export_fhir_chunks, "application/fhir+json", "fhir.json"),
+}
 
 
 @extend_validation_errors(["invalid_choice"], field_name="format", methods=["get"])
@@ -49,16 +60,11 @@ class ExportView(FormatChoiceView):
             (200, "application/fhir+json"): OpenApiTypes.OBJECT,
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> StreamingHttpResponse:
         patient = api_user(request)
         kind = request.accepted_renderer.format
-        data: Any
-        if kind == "csv":
-            data = list(export.export_csv_rows(patient=patient))
-        elif kind == "fhir":
-            data = export.export_fhir(patient=patient)
-        else:
-            data = export.export_json(patient=patient)
+        writer, content_type, extension = EXPORTS.get(kind, EXPORTS["json"])
+        # Audited when asked for: the download is streamed after this view has returned.
         account_services.audit_record(
             actor=patient,
             action=AuditAction.PATIENT_DATA_EXPORTED,
@@ -66,15 +72,13 @@ class ExportView(FormatChoiceView):
             detail={"format": kind},
         )
         stamp = timezone.now().strftime("%Y%m%d")
-        extension = {"csv": "csv", "fhir": "fhir.json"}.get(kind, "json")
-        return Response(
-            data,
-            headers={
-                "Content-Disposition": (
-                    f'attachment; filename="ms-symptom-tracker-{stamp}.{extension}"'
-                )
-            },
+        response = StreamingHttpResponse(
+            streaming.buffered(writer(patient=patient)), content_type=content_type
         )
+        response["Content-Disposition"] = (
+            f'attachment; filename="ms-symptom-tracker-{stamp}.{extension}"'
+        )
+        return response
 
 
 class AccountDeleteIn(serializers.Serializer[Any]):

@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, ConsentPurpose, User
 from symptoms.models import Report, ReportScore
 from tests.symptoms.factories import DAILY, report
+from tests.symptoms.my_data.support import body, body_json
 from tests.symptoms.reminders.support import schedule_make
 from tests.symptoms.reminders.test_reminders import in_zone, tick, utc
 
@@ -47,15 +48,15 @@ class TestExport:
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json"
         assert "attachment" in response["Content-Disposition"]
-        body = response.json()
-        assert body["account"]["email"] == "alice@example.org"
-        assert [r["id"] for r in body["reports"]] == [str(r.public_id) for r in history]
-        assert body["reminder_schedules"] == []  # made in the reminder test below
-        first, corrected, _ = body["reports"]
+        data = body_json(response)
+        assert data["account"]["email"] == "alice@example.org"
+        assert [r["id"] for r in data["reports"]] == [str(r.public_id) for r in history]
+        assert data["reminder_schedules"] == []  # made in the reminder test below
+        first, corrected, _ = data["reports"]
         assert first["superseded_by"] == corrected["id"]
         assert first["note"] == "hot"
         assert corrected["answers"]["pain"] == "too_tired"
-        assert "bob's note" not in response.content.decode()
+        assert "bob's note" not in json.dumps(data)
 
     def test_csv_is_tidy_with_one_row_per_value(
         self, alice: User, history: list[Report], api_as: Any
@@ -64,7 +65,7 @@ class TestExport:
 
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
-        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        rows = list(csv.DictReader(io.StringIO(body(response).decode())))
         mfis_scores = {
             row["key"]: row["value"]
             for row in rows
@@ -90,8 +91,7 @@ class TestExport:
 
         assert response.status_code == 200
         assert response["Content-Type"] == "application/fhir+json"
-        body = json.loads(response.content)
-        bundle = Bundle.model_validate(body)
+        bundle = Bundle.model_validate(body_json(response))
         assert bundle.type == "collection"
         kinds = [entry.resource.get_resource_type() for entry in bundle.entry]
         assert kinds.count("Patient") == 1
@@ -191,13 +191,13 @@ def test_json_has_the_reminder_schedules_and_their_log(alice: User, bob: User, a
     tick(utc(2026, 6, 3, 12))
     tick(utc(2026, 6, 3, 17))
 
-    body = api_as(alice).get("/api/v1/me/export/?format=json").json()
+    data = body_json(api_as(alice).get("/api/v1/me/export/?format=json"))
 
-    (schedule,) = body["reminder_schedules"]
+    (schedule,) = data["reminder_schedules"]
     assert schedule["local_time"] == "19:00"
     assert (schedule["quiet_start"], schedule["quiet_end"]) == ("22:00", "07:00")
-    first = body["reminders"][0]
+    first = data["reminders"][0]
     assert first["due_at"] == "2026-06-03T17:00:00+00:00"
     assert first["status"] == "sent"
     assert [event["event"] for event in first["log"]] == ["planned", "sent"]
-    assert len(body["reminders"]) == 5  # Alice's only
+    assert len(data["reminders"]) == 5  # Alice's only
