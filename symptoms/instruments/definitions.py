@@ -95,6 +95,19 @@ def _transform(where: str, data: dict[str, Any] | None) -> Transform:
     raise DefinitionError(f"{where}: unknown transform kind {kind!r}")
 
 
+def loinc_is_well_formed(code: str) -> bool:
+    """A LOINC code's shape and its mod-10 check digit (LOINC Users' Guide, appendix on the
+    check digit): catches a mistyped code, not an unverified one."""
+    number, _, check = code.partition("-")
+    if not (number.isdigit() and check.isdigit() and len(check) == 1 and len(number) <= 7):
+        return False
+    digits = [int(digit) for digit in reversed(number)]
+    total = sum(
+        digit * 2 - 9 * (digit > 4) if n % 2 == 0 else digit for n, digit in enumerate(digits)
+    )
+    return (10 - total % 10) % 10 == int(check)
+
+
 def _scale(
     where: str, data: dict[str, Any], items: dict[str, Item], domain: str, translate: Translate
 ) -> Scale:
@@ -135,7 +148,11 @@ def _scale(
         mdc=Mdc(**data["mdc"]) if data.get("mdc") else None,
         is_primary=key == "total",
         domain=data.get("domain", domain),
+        loinc=str(data.get("loinc", "")),
     )
+    if scale.loinc:
+        _require(loinc_is_well_formed(scale.loinc), where, f"{scale.loinc!r} is not a LOINC code")
+        _require("loinc_source" in data, where, "a LOINC code needs loinc_source (its proof)")
     _check_range(where, scale, items)
     return scale
 
@@ -201,10 +218,13 @@ def _instrument(path: Path, data: dict[str, Any], translate: Translate = _identi
         _scale(where, scale, items, data["domain"], translate) for scale in data["scales"]
     )
     source_ids = {source.id for source in sources}
+    # Only a code checked on loinc.org ships, with the source that shows it (docs/reports.md).
+    loinc_sources = {raw["key"]: raw.get("loinc_source", "") for raw in data["scales"]}
     for scale in scales:
         cited = [cutoff.source for cutoff in scale.cutoffs]
         cited += [scale.mcid.source] if scale.mcid else []
         cited += [scale.mdc.source] if scale.mdc else []
+        cited += [source for source in [loinc_sources.get(scale.key)] if source]
         for source_id in cited:
             _require(source_id in source_ids, where, f"scale {scale.key} cites {source_id!r}")
     _require(
@@ -233,6 +253,7 @@ def _instrument(path: Path, data: dict[str, Any], translate: Translate = _identi
         is_in_default_set=bool(data.get("default_set", False)),
         requires_permission=bool(data.get("requires_permission", False)),
         description=translate(data["description"]) if data.get("description") else "",
+        loinc_note=str(data.get("loinc_note", "")),
     )
 
 

@@ -168,6 +168,7 @@ class Scale:
     mdc: Mdc | None = None
     is_primary: bool = False  # the instrument's main score ("total")
     domain: str = ""  # the symptom domain this scale measures (the daily check-in has five)
+    loinc: str = ""  # a LOINC code verified for this score (FHIR export), else none
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ class Instrument:
     is_in_default_set: bool = False  # due for everyone until reminder schedules say otherwise
     requires_permission: bool = False  # offered only where the site has the rights holder's OK
     description: str = ""
+    loinc_note: str = ""  # why a score has no LOINC code, with the source that says so
 
     def item(self, item_id: str) -> Item | None:
         return next((item for item in self.items if item.id == item_id), None)
