@@ -23,7 +23,7 @@ from accounts import services as account_services
 from accounts.access import IsPatient, api_user
 from accounts.models import AuditAction
 from config.api import CSVRenderer, FormatChoiceView, StrictBooleanField
-from symptoms.my_data import export, streaming
+from symptoms.my_data import export, fhir, streaming
 
 
 class FHIRRenderer(renderers.JSONRenderer):
@@ -36,7 +36,7 @@ class FHIRRenderer(renderers.JSONRenderer):
 EXPORTS: dict[str, tuple[Callable[..., Iterator[str]], str, str]] = {
     "json": (export.export_json_chunks, "application/json", "json"),
     "csv": (export.export_csv_chunks, "text/csv; charset=utf-8", "csv"),
-    "fhir": (export.export_fhir_chunks, "application/fhir+json", "fhir.json"),
+    "fhir": (fhir.export_fhir_chunks, "application/fhir+json", "fhir.json"),
 }
 
 

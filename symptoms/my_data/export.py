@@ -1,6 +1,6 @@
-"""A person's own data, for them to take elsewhere: JSON (everything), tidy CSV (one row per
-answer, score, tag or note) and a FHIR R4 Bundle of QuestionnaireResponses with the scores as
-Observations. Reads only; scoped to the person.
+"""A person's own data, for them to take elsewhere: JSON (everything) and tidy CSV (one row per
+answer, score, tag or note); the FHIR R4 Bundle is in ``fhir.py``. Reads only; scoped to the
+person.
 
 Each export is written as it is read (``*_chunks``, for a ``StreamingHttpResponse``): the
 database is read ``CHUNK_SIZE`` rows at a time and every row is written out before the next
@@ -11,26 +11,18 @@ server-side cursor; behind a transaction-pooling PgBouncer set ``DISABLE_SERVER_
 
 from __future__ import annotations
 
+import csv
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, time
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from accounts.models import Consent, SharingLink, User
-from symptoms.instruments.definitions import instrument_get
-from symptoms.instruments.scoring import Instrument
 from symptoms.models import ReminderDelivery, ReminderOccurrence, ReminderSchedule, Report
-from symptoms.my_data.streaming import Array, csv_chunks, json_chunks
-
-FHIR_BASE = "https://ms-symptom-tracker.org/fhir"  # the project's canonical namespace
-SPECIAL_ANSWER_SYSTEM = f"{FHIR_BASE}/CodeSystem/special-answer"
-CONTEXT_TAG_SYSTEM = f"{FHIR_BASE}/CodeSystem/daily-context-tag"
-SCALE_SYSTEM = f"{FHIR_BASE}/CodeSystem/scale"
+from symptoms.my_data.streaming import Array, Echo, json_chunks
 
 CSV_HEADER = (
     "report_id",
@@ -71,7 +63,7 @@ REPORT_FIELDS = (
 )
 
 
-def _reports(patient: User) -> Iterator[dict[str, Any]]:
+def reports_read(patient: User) -> Iterator[dict[str, Any]]:
     """Every report of ``patient`` (corrections and what they replaced alike), oldest first,
     as plain rows with the public ids of the report each replaces and is replaced by."""
     rows: Iterator[dict[str, Any]] = (
@@ -216,7 +208,7 @@ def export_json_chunks(*, patient: User) -> Iterator[str]:
         ),
         ("consents", Array(_consents(patient))),
         ("sharing_links", Array(_sharing_links(patient))),
-        ("reports", Array(_report_dict(report) for report in _reports(patient))),
+        ("reports", Array(_report_dict(report) for report in reports_read(patient))),
         ("reminder_schedules", Array(_schedules(patient))),
         ("reminders", Array(_reminders(patient))),
     ]
@@ -227,11 +219,11 @@ def _hh_mm(moment: time | None) -> str | None:
     return moment.strftime("%H:%M") if moment else None
 
 
-def export_csv_rows(*, patient: User) -> Iterator[tuple[str, ...]]:
-    """Tidy rows: one per answer, score, context tag or note of every report (corrections and
-    the reports they replaced alike, told apart by ``is_current``)."""
-    yield CSV_HEADER
-    for report in _reports(patient):
+def _csv_reports(patient: User) -> Iterator[tuple[tuple[str, ...], Iterator[tuple[str, str, str]]]]:
+    """Per report, its columns and its tidy rows' last three (kind, key, value): one per
+    answer, score, context tag or note; corrections and the reports they replaced alike, told
+    apart by ``is_current``."""
+    for report in reports_read(patient):
         supersedes = report["supersedes_id_public"]
         head = (
             str(report["public_id"]),
@@ -245,135 +237,27 @@ def export_csv_rows(*, patient: User) -> Iterator[tuple[str, ...]]:
             "true" if report["superseded_by_id_public"] is None else "false",
             str(supersedes) if supersedes else "",
         )
-        for item_id, value in report["answers"].items():
-            yield (*head, "answer", item_id, str(value))
-        for scale, value in report["scores"].items():
-            yield (*head, "score", scale, "" if value is None else f"{value:g}")
-        for tag in report["context_tags"]:
-            yield (*head, "context_tag", tag, "true")
-        if report["note"]:
-            yield (*head, "note", "note", report["note"])
+        yield head, _csv_values(report)
+
+
+def _csv_values(report: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    for item_id, value in report["answers"].items():
+        yield ("answer", item_id, str(value))
+    for scale, value in report["scores"].items():
+        yield ("score", scale, "" if value is None else f"{value:g}")
+    for tag in report["context_tags"]:
+        yield ("context_tag", tag, "true")
+    if report["note"]:
+        yield ("note", "note", report["note"])
 
 
 def export_csv_chunks(*, patient: User) -> Iterator[str]:
-    return csv_chunks(export_csv_rows(patient=patient))
-
-
-def _answer(value: int | str) -> dict[str, Any]:
-    if isinstance(value, str):
-        return {"valueCoding": {"system": SPECIAL_ANSWER_SYSTEM, "code": value}}
-    return {"valueInteger": value}
-
-
-def _item_labels() -> Callable[[str, str], dict[str, str]]:
-    """Item labels by (instrument, version), looked up once per export (in the language
-    active for it)."""
-
-    @cache
-    def labels(code: str, version: str) -> dict[str, str]:
-        definition: Instrument | None = instrument_get(code, version)
-        return {item.id: item.label for item in definition.items} if definition else {}
-
-    return labels
-
-
-def _response_entry(
-    report: dict[str, Any], patient_ref: str, labels: dict[str, str]
-) -> dict[str, Any]:
-    items: list[dict[str, Any]] = [
-        {"linkId": item_id, "text": labels.get(item_id, item_id), "answer": [_answer(value)]}
-        for item_id, value in report["answers"].items()
-    ]
-    if report["context_tags"]:
-        items.append(
-            {
-                "linkId": "context_tags",
-                "answer": [
-                    {"valueCoding": {"system": CONTEXT_TAG_SYSTEM, "code": tag}}
-                    for tag in report["context_tags"]
-                ],
-            }
-        )
-    if report["note"]:
-        items.append({"linkId": "note", "answer": [{"valueString": report["note"]}]})
-    public_id = report["public_id"]
-    resource: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "id": str(public_id),
-        "identifier": {"system": f"{FHIR_BASE}/report", "value": str(public_id)},
-        "questionnaire": (
-            f"{FHIR_BASE}/Questionnaire/{report['instrument']}|{report['instrument_version']}"
-        ),
-        # A replaced report is kept as history: FHIR's word for it is "amended".
-        "status": "completed" if report["superseded_by_id_public"] is None else "amended",
-        "subject": {"reference": patient_ref},
-        "authored": report["completed_at"].isoformat(),
-        "source": {"reference": patient_ref},
-        "item": items,
-    }
-    return {"fullUrl": f"urn:uuid:{public_id}", "resource": resource}
-
-
-def _score_entries(report: dict[str, Any], patient_ref: str) -> Iterator[dict[str, Any]]:
-    public_id, instrument = report["public_id"], report["instrument"]
-    status = "final" if report["superseded_by_id_public"] is None else "amended"
-    for scale, value in report["scores"].items():
-        if value is None:
-            continue
-        yield {
-            # A stable id per (report, scale), so that re-exports name the same Observation.
-            "fullUrl": f"urn:uuid:{uuid.uuid5(public_id, scale)}",
-            "resource": {
-                "resourceType": "Observation",
-                "status": status,
-                "category": [
-                    {
-                        "coding": [
-                            {
-                                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                "code": "survey",
-                            }
-                        ]
-                    }
-                ],
-                "code": {
-                    "coding": [{"system": SCALE_SYSTEM, "code": f"{instrument}.{scale}"}],
-                    "text": f"{instrument} {scale}",
-                },
-                "subject": {"reference": patient_ref},
-                "effectiveDateTime": report["completed_at"].isoformat(),
-                "valueQuantity": {"value": value},
-                "derivedFrom": [{"reference": f"urn:uuid:{public_id}"}],
-            },
-        }
-
-
-def _fhir_entries(patient: User, patient_ref: str) -> Iterator[dict[str, Any]]:
-    resource: dict[str, Any] = {
-        "resourceType": "Patient",
-        "identifier": [{"system": f"{settings.SITE_URL}/account", "value": str(patient.public_id)}],
-    }
-    if patient.full_name:
-        resource["name"] = [{"text": patient.full_name}]
-    resource["telecom"] = [{"system": "email", "value": patient.email}]
-    yield {"fullUrl": patient_ref, "resource": resource}
-    labels = _item_labels()
-    for report in _reports(patient):
-        yield _response_entry(
-            report, patient_ref, labels(report["instrument"], report["instrument_version"])
-        )
-        yield from _score_entries(report, patient_ref)
-
-
-def export_fhir_chunks(*, patient: User) -> Iterator[str]:
-    """A FHIR R4 ``collection`` Bundle: the Patient, one QuestionnaireResponse per report and
-    one Observation per score, linked by ``urn:uuid`` references; written a piece at a time."""
-    patient_ref = f"urn:uuid:{patient.public_id}"
-    return json_chunks(
-        [
-            ("resourceType", "Bundle"),
-            ("type", "collection"),
-            ("timestamp", timezone.now().isoformat()),
-            ("entry", Array(_fhir_entries(patient, patient_ref))),
-        ]
-    )
+    """The tidy rows as CSV. The report's ten columns are the same on each of its rows: they
+    are written once per report and put in front of each row's last three."""
+    head_writer = csv.writer(Echo(), lineterminator=",")
+    tail_writer = csv.writer(Echo(), lineterminator="\r\n")
+    yield tail_writer.writerow(CSV_HEADER)
+    for head, rows in _csv_reports(patient):
+        written = head_writer.writerow(head)
+        for row in rows:
+            yield written + tail_writer.writerow(row)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -13,7 +14,9 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import AuditAction, AuditEvent, ConsentPurpose, User
+from symptoms.instruments.definitions import instrument_get
 from symptoms.models import Report, ReportScore
+from symptoms.my_data import fhir
 from tests.symptoms.factories import DAILY, report
 from tests.symptoms.my_data.support import body, body_json
 from tests.symptoms.reminders.support import schedule_make
@@ -201,3 +204,33 @@ def test_json_has_the_reminder_schedules_and_their_log(alice: User, bob: User, a
     assert first["status"] == "sent"
     assert [event["event"] for event in first["log"]] == ["planned", "sent"]
     assert len(data["reminders"]) == 5  # Alice's only
+
+
+def test_fhir_codes_a_score_with_loinc_only_where_its_definition_gives_one(
+    alice: User, history: list[Report], api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mfis = instrument_get("mfis", "1")
+    assert mfis
+    # No shipped definition has a verified code yet (test_loinc): give MFIS's total one here.
+    scales = tuple(
+        replace(scale, loinc="1-8") if scale.key == "total" else scale for scale in mfis.scales
+    )
+    coded = replace(mfis, scales=scales)
+    monkeypatch.setattr(
+        fhir, "instrument_get", lambda code, version: coded if code == "mfis" else None
+    )
+
+    bundle = body_json(api_as(alice).get("/api/v1/me/export/?format=fhir"))
+
+    codings = {
+        entry["resource"]["code"]["text"]: entry["resource"]["code"]["coding"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Observation"
+    }
+    own = "https://ms-symptom-tracker.org/fhir/CodeSystem/scale"
+    assert codings["mfis total"] == [
+        {"system": "http://loinc.org", "code": "1-8"},
+        {"system": own, "code": "mfis.total"},
+    ]
+    assert codings["mfis physical"] == [{"system": own, "code": "mfis.physical"}]
+    assert codings["daily fatigue"] == [{"system": own, "code": "daily.fatigue"}]
