@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -73,7 +73,10 @@ class ExportView(FormatChoiceView):
         )
         stamp = timezone.now().strftime("%Y%m%d")
         response = StreamingHttpResponse(
-            streaming.buffered(writer(patient=patient)), content_type=content_type
+            streaming.buffered(
+                streaming.in_language(writer(patient=patient), translation.get_language())
+            ),
+            content_type=content_type,
         )
         response["Content-Disposition"] = (
             f'attachment; filename="ms-symptom-tracker-{stamp}.{extension}"'

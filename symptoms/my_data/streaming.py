@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
 from rest_framework.utils.encoders import JSONEncoder
 
 BLOCK_CHARS = 64 * 1024
@@ -71,6 +72,18 @@ def csv_chunks(rows: Iterable[Iterable[Any]], *, delimiter: str = ",") -> Iterat
     writer = csv.writer(Echo(), delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
         yield writer.writerow(row)
+
+
+def in_language(chunks: Iterable[str], language: str) -> Iterator[str]:
+    """``chunks`` made with ``language`` active: a streamed response is written after its view
+    has returned, when the request's language may no longer be the active one."""
+    iterator = iter(chunks)
+    while True:
+        with translation.override(language):
+            chunk = next(iterator, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def buffered(chunks: Iterable[str], *, encoding: str = "utf-8") -> Iterator[bytes]:

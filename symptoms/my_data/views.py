@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
+from typing import cast
 
 from django.contrib.auth import logout
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,7 @@ from accounts import errors as account_errors
 from accounts import services as account_services
 from accounts.access import is_throttled, request_patient, role_required
 from accounts.models import AuditAction, AuditEvent, Role, User
-from symptoms.my_data import forms, readable, selectors
+from symptoms.my_data import forms, readable, selectors, streaming
 
 # The downloads of "Your data", served by the API's export (session authentication works
 # there too): ?format= and the name people know the format by.
@@ -50,21 +51,27 @@ def my_data(request: HttpRequest) -> HttpResponse:
 def my_data_table(request: HttpRequest) -> HttpResponse:
     """Everything in force, as a spreadsheet in the person's language (``readable``)."""
     patient = request_patient(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    # A byte-order mark, so spreadsheets read the accents of other languages as UTF-8.
-    response.write("\ufeff")
-    csv.writer(response, delimiter=readable.delimiter(), lineterminator="\r\n").writerows(
-        readable.readable_rows(patient=patient)
-    )
     account_services.audit_record(
         actor=patient,
         action=AuditAction.PATIENT_DATA_EXPORTED,
         subject_patient=patient,
         detail={"format": "table"},
     )
+    # A byte-order mark first, so spreadsheets read the accents of other languages as UTF-8.
+    chunks = chain(
+        ["\ufeff"],
+        streaming.csv_chunks(
+            readable.readable_rows(patient=patient), delimiter=readable.delimiter()
+        ),
+    )
+    response = StreamingHttpResponse(
+        streaming.buffered(streaming.in_language(chunks, translation.get_language())),
+        content_type="text/csv; charset=utf-8",
+    )
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="ms-symptom-tracker-{stamp}.csv"'
-    return response
+    # role_required types views as returning HttpResponse; a streamed one serves as well.
+    return cast(HttpResponse, response)
 
 
 @require_POST

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from accounts.models import AuditAction, AuditEvent, User
 from symptoms.models import Report
 from tests.accounts.test_pages import assert_accessible_page, html_of
 from tests.symptoms.factories import PAGES_NOW, report
+from tests.symptoms.my_data.support import body
 
 pytestmark = pytest.mark.usefixtures("pages_clock")
 NOW = PAGES_NOW
@@ -55,17 +58,33 @@ def test_the_table_to_read_is_in_the_person_s_language_and_locale(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = response.content.decode("utf-8-sig")
-    rows = [line.split(";") for line in text.splitlines()]
-    assert rows[0] == ["Data", "Ora", "Questionario", "Che cosa", "Domanda o scala", "Valore"]
-    # Only the correction is in force; its answers, context and note read in Italian.
-    heads = [row[:4] for row in rows]
-    assert [f"{yesterday:%d/%m/%Y}", "19:00", "Check-in giornaliero", "Risposta"] in heads
-    assert ["Risposta", "Stanchezza o mancanza di energia oggi", "6"] in [r[3:] for r in rows]
-    assert ["Contesto", "Caldo", ""] in [r[3:] for r in rows]
-    assert ["Nota", "", "Giornata calda."] in [r[3:] for r in rows]
-    assert not any("Troppo stanco per rispondere" in r for r in rows)  # the replaced report
-    assert ["Punteggio", "Totale (0-20)", "5"] in [r[3:] for r in rows]
+    text = body(response).decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    heading, rows = table[0], [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+    # One row per report in force: the correction replaced the first check-in.
+    by_name = {row["Questionario"]: row for row in rows}
+    assert len(rows) == len(by_name) == 2
+    daily = by_name["Check-in giornaliero"]
+    pdq5 = by_name["Questionario sulle difficoltà percepite, 5 domande (PDQ-5)"]
+    assert daily["Data"] == f"{yesterday:%d/%m/%Y}"
+    assert daily["Ora"] == "19:00"
+    # One column per question and per score, headed in words, in Italian.
+    assert daily["Giornaliero: Stanchezza o mancanza di energia oggi"] == "6"
+    assert daily["Giornaliero (Punteggio): Fatica (0-10)"] == "6"
+    assert daily["Contesto"] == "Caldo"
+    assert daily["Nota"] == "Giornata calda."
+    assert "Troppo stanco per rispondere" not in text  # the replaced report's answer
+    assert pdq5["PDQ-5 (Punteggio): Totale (0-20)"] == "5"
+    assert daily["PDQ-5 (Punteggio): Totale (0-20)"] == ""
+    assert heading[:3] == ["Data", "Ora", "Questionario"]
+    assert heading[-2:] == ["Contesto", "Nota"]
+    # The daily check-in's five questions and five scores, then PDQ-5's five and its total.
+    assert len(heading) == 3 + 10 + 6 + 2
+    assert heading[13:16] == [
+        "PDQ-5: Organizzarsi",
+        "PDQ-5: Concentrarsi",
+        "PDQ-5: Ricordare la data",
+    ]
     assert AuditEvent.objects.filter(
         action=AuditAction.PATIENT_DATA_EXPORTED, detail__format="table"
     ).exists()
