@@ -84,7 +84,7 @@ class _Pieces:
         self.items: dict[tuple[str, str, str], str] = {}
         self.codes: dict[tuple[str, str, str], str] = {}
         self.specials: dict[str, str] = {}
-        self.answers: dict[tuple[str, str, str, Any], str] = {}
+        self.answers: dict[tuple[str, str, str, type, Any], str] = {}
 
     def definition(self, code: str, version: str) -> Instrument | None:
         if (code, version) not in self.definitions:
@@ -111,7 +111,8 @@ class _Pieces:
     def answered(self, code: str, version: str, item_id: str, value: Any) -> str:
         """An item of the response with its answer. Written once per item and answer given:
         there are a few hundred of those, and thousands of answers."""
-        key = (code, version, item_id, value)
+        # The type too: 1, 1.0 and True are one key to a dict, but not one answer in JSON.
+        key = (code, version, item_id, type(value), value)
         written = self.answers.get(key)
         if written is None:
             written = self.answers[key] = (

@@ -8,6 +8,7 @@ with corrections, special answers, context tags, notes, consents, sharing and re
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from rest_framework import renderers
 from accounts import services as account_services
 from accounts.models import ConsentPurpose, User
 from config.api import CSVRenderer
-from symptoms.my_data import export
+from symptoms.my_data import export, fhir
 from symptoms.my_data.api import FHIRRenderer
 from tests.accounts.factories import PatientFactory
 from tests.symptoms.factories import (
@@ -151,3 +152,10 @@ def test_its_queries_do_not_grow_with_the_history(
 
     # The reads, and the audit event's insert.
     assert counts == [selects + 1, selects + 1]
+
+
+def test_its_observation_ids_are_standard_version_5_uuids() -> None:
+    for n in range(50):
+        namespace = uuid.uuid4()
+        name = f"scale_{n}"
+        assert fhir.uuid5(namespace.bytes, name) == str(uuid.uuid5(namespace, name))
