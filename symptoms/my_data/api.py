@@ -73,8 +73,8 @@ class ExportView(FormatChoiceView):
         )
         stamp = timezone.now().strftime("%Y%m%d")
         response = StreamingHttpResponse(
-            streaming.buffered(
-                streaming.in_language(writer(patient=patient), translation.get_language())
+            streaming.in_language(
+                streaming.buffered(writer(patient=patient)), translation.get_language()
             ),
             content_type=content_type,
         )

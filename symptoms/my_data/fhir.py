@@ -50,21 +50,25 @@ RESPONSE = (
     '"questionnaire":%(questionnaire)s,"status":"%(status)s","subject":%(subject)s,'
     '"authored":"%(at)s","source":%(subject)s,"item":[%(items)s]}}'
 )
-OBSERVATION = (
-    '{"fullUrl":"urn:uuid:%(id)s","resource":{"resourceType":"Observation","status":"%(status)s",'
-    f'"category":{dumps(SURVEY_CATEGORY)},'
-    '"code":%(code)s,"subject":%(subject)s,"effectiveDateTime":"%(at)s",'
-    '"valueQuantity":{"value":%(value)s},"derivedFrom":[{"reference":"urn:uuid:%(report)s"}]}}'
-)
+# An Observation is written as: OPENING, its id, one of AFTER_ID (by status), its code, the
+# report's middle (subject, time), its value, the report's closing (derivedFrom).
+OPENING = '{"fullUrl":"urn:uuid:'
+AFTER_ID = {
+    status: f'","resource":{{"resourceType":"Observation","status":"{status}",'
+    f'"category":{dumps(SURVEY_CATEGORY)},"code":'
+    for status in ("final", "amended")
+}
+MIDDLE = ',"subject":%s,"effectiveDateTime":"%s","valueQuantity":{"value":'
+CLOSING = '},"derivedFrom":[{"reference":"urn:uuid:%s"}]}}'
 
 
 def uuid5(namespace: bytes, name: str) -> str:
     """``str(uuid.uuid5(UUID(bytes=namespace), name))``, without building the UUID objects."""
     # RFC 4122 defines version 5 on SHA-1; this is a name, not a secret.
-    digest = bytearray(hashlib.sha1(namespace + name.encode()).digest()[:16])  # noqa: S324
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
-    text = digest.hex()
+    number = int.from_bytes(hashlib.sha1(namespace + name.encode()).digest()[:16])  # noqa: S324
+    # The version (5) and the RFC 4122 variant, as uuid.UUID(..., version=5) sets them.
+    number = (number & ~(0xF000 << 64) | (5 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)
+    text = f"{number:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
@@ -175,17 +179,18 @@ def _entries(report: dict[str, Any], subject: str, pieces: _Pieces) -> Raw:
         "items": _items(report, pieces),
     }
     entries = [RESPONSE % fields]
-    fields["report"] = fields["id"]
     namespace = public_id.bytes
-    fields["status"] = "final" if is_current else "amended"
+    after_id = AFTER_ID["final" if is_current else "amended"]
+    middle = MIDDLE % (subject, fields["at"])
+    closing = CLOSING % fields["id"]
     for scale, value in report["scores"].items():
         if value is None:
             continue
         # A stable id per (report, scale), so that re-exports name the same Observation.
-        fields["id"] = uuid5(namespace, scale)
-        fields["code"] = pieces.code(code, version, scale)
-        fields["value"] = _number(value)
-        entries.append(OBSERVATION % fields)
+        entries.append(
+            f"{OPENING}{uuid5(namespace, scale)}{after_id}{pieces.code(code, version, scale)}"
+            f"{middle}{_number(value)}{closing}"
+        )
     return Raw(",".join(entries))
 
 

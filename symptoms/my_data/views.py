@@ -65,7 +65,7 @@ def my_data_table(request: HttpRequest) -> HttpResponse:
         ),
     )
     response = StreamingHttpResponse(
-        streaming.buffered(streaming.in_language(chunks, translation.get_language())),
+        streaming.in_language(streaming.buffered(chunks), translation.get_language()),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.now().strftime("%Y%m%d")
