@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db import connection
 from django.http import HttpResponseBase
 
 
@@ -17,3 +18,17 @@ def body(response: HttpResponseBase) -> bytes:
 
 def body_json(response: HttpResponseBase) -> Any:
     return json.loads(body(response))
+
+
+def queries_of(client: Any, url: str) -> list[str]:
+    """The SQL a download runs, streaming included (a request empties connection.queries, so
+    CaptureQueriesContext cannot count it)."""
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, *args: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(count):
+        body(client.get(url))
+    return queries

@@ -14,7 +14,7 @@ from accounts.models import AuditAction, AuditEvent, User
 from symptoms.models import Report
 from tests.accounts.test_pages import assert_accessible_page, html_of
 from tests.symptoms.factories import PAGES_NOW, report
-from tests.symptoms.my_data.support import body
+from tests.symptoms.my_data.support import body, queries_of
 
 pytestmark = pytest.mark.usefixtures("pages_clock")
 NOW = PAGES_NOW
@@ -126,3 +126,22 @@ def test_it_deletes_the_account_with_the_right_password_and_logs_out(
 def test_it_deletes_an_account_only_with_a_post(alice_client: Client, alice: User) -> None:
     assert alice_client.get(reverse("symptoms:account_delete")).status_code == 405
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_table_s_queries_do_not_grow_with_the_history(
+    alice_client: Client, alice: User
+) -> None:
+    report(alice, on=TODAY - timedelta(days=1))
+    report(alice, "pdq5", {str(n): 1 for n in range(1, 6)}, on=TODAY - timedelta(days=1))
+    url = reverse("symptoms:my_data_table")
+    few = len(queries_of(alice_client, url))
+    for days in range(2, 30):
+        report(alice, on=TODAY - timedelta(days=days))
+
+    assert len(queries_of(alice_client, url)) == few
+
+
+def test_the_table_of_a_person_with_no_reports_has_its_headings(alice_client: Client) -> None:
+    text = body(alice_client.get(reverse("symptoms:my_data_table"))).decode("utf-8-sig")
+
+    assert text == "Date,Time,Questionnaire,Context,Note\r\n"

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from rest_framework import renderers
 
 from accounts import services as account_services
@@ -31,7 +30,7 @@ from tests.symptoms.factories import (
     report,
 )
 from tests.symptoms.my_data import whole_export
-from tests.symptoms.my_data.support import body
+from tests.symptoms.my_data.support import body, queries_of
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -122,20 +121,6 @@ def test_the_reminder_times_are_local_wall_clock(alice_history: User, api_as: An
         data = json.loads(body(api_as(alice_history).get("/api/v1/me/export/?format=json")))
     assert [s["quiet_start"] for s in data["reminder_schedules"]] == ["22:00"]
     assert [len(r["log"]) for r in data["reminders"]] == [2, 2]
-
-
-def queries_of(client: Any, url: str) -> list[str]:
-    """The SQL a download runs, streaming included (a request empties connection.queries, so
-    CaptureQueriesContext cannot count it)."""
-    queries: list[str] = []
-
-    def count(execute: Any, sql: str, *args: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, *args)
-
-    with connection.execute_wrapper(count):
-        body(client.get(url))
-    return queries
 
 
 @pytest.mark.parametrize(("kind", "selects"), [("json", 6), ("csv", 1), ("fhir", 1)])
