@@ -131,7 +131,6 @@ def test_redis_killed_during_check_in_traffic(site: Site) -> None:
     # Due while Redis is down, and planned for today before the traffic starts.
     due = [patient_due_in(20, number=n) for n in range(3)]
     due_at = clock.monotonic() + 20
-    occurrences.reminders_plan()  # what beat's next tick would do, done at once
     soon = timezone.now() + timedelta(minutes=1)
     assert ReminderOccurrence.objects.filter(
         schedule__patient__in=due, due_at__lte=soon
@@ -221,7 +220,6 @@ def test_every_task_is_recovered_after_redis_restarts_without_persistence(
         requested_by=None, first_quarter="2026-Q1", queue=False
     )
     person: User = patient_due_in(2, number=9)
-    occurrences.reminders_plan()
     clock.sleep(3)  # now due
     sender = Celery()
     with Connection(site.redis.url) as connection:

@@ -110,6 +110,9 @@ def patient_due_in(seconds: float, *, number: int) -> User:
     # Planning starts from the moment the schedule is first planned; a reminder a few seconds
     # ahead on the same local day is planned for today.
     schedule_make(patient, local_time=due.time().replace(microsecond=0), starts_on=due.date())
+    # Planned now, as beat's next tick would: on a loaded machine a worker can take longer to
+    # start than the reminder takes to fall due, and a passed time is planned for tomorrow.
+    occurrences.reminders_plan()
     return patient
 
 
