@@ -39,6 +39,10 @@ SECOND_FACTOR_SETUP_URL_NAMES = frozenset(
         "account_reauthenticate",
         "account_logout",
         "logout",
+        # The service worker, the manifest and the offline page show nothing about anyone.
+        "service_worker",
+        "manifest",
+        "offline",
         "account_email_verification_sent",
         "account_confirm_email",
     }

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views
+from accounts import pwa, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # At the root: a service worker controls only the pages at or below its own address.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("signup/", views.SignUpView.as_view(), name="signup"),
     path("signup/researcher/", views.ResearcherSignUpView.as_view(), name="researcher_signup"),
     path("login/", views.AccountLoginView.as_view(), name="login"),

@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import errors, forms, selectors, services
+from accounts import errors, forms, pwa, selectors, services
 from accounts.access import View, is_throttled, request_user, role_required
 from accounts.models import ConsentPurpose, Role
 
@@ -75,7 +75,12 @@ class AccountLoginView(allauth_views.LoginView):  # type: ignore[misc]
 
 
 class AccountLogoutView(allauth_views.LogoutView):  # type: ignore[misc]
-    pass
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().post(*args, **kwargs)
+        # Nothing personal stays on the device: answers waiting to be sent, the service
+        # worker's cache and registration, the HTTP cache (docs/offline.md).
+        response["Clear-Site-Data"] = pwa.CLEAR_SITE_DATA
+        return response
 
 
 class SessionsView(ListUserSessionsView):  # type: ignore[misc]

@@ -392,6 +392,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
         "instrument": instrument,
         "form": form,
         "rows": rows,
+        "answers": answers,  # for the page's script, to send them later if offline
         "answered": len(answers),
         "count": len(instrument.items),
         "unscored": unscored if answers else [],

@@ -182,6 +182,9 @@ ROUTES: dict[str, Kind] = {
     "signup/researcher/": PUBLIC,
     "login/": PUBLIC,
     "logout/": PUBLIC,
+    "sw.js": PUBLIC,  # the service worker: static files and the offline page only
+    "manifest.webmanifest": PUBLIC,
+    "offline/": PUBLIC,  # kept by the service worker, so it shows nothing about anyone
     "profile/": OWN,
     "profile/sessions/": OWN,
     "consent/": OWN,
