@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from symptoms.reports import services as report_services
+from tests.accounts.factories import ClinicianFactory
 
 STATIC_PREFIX = "/static/"
 
@@ -131,3 +132,13 @@ def test_it_gives_the_review_page_the_draft_answers_to_keep(client: Client, alic
 
     assert '<script id="offline-answers" type="application/json">{"1": 2}</script>' in html
     assert 'data-offline-answers="offline-answers"' in html
+
+
+def test_it_serves_the_worker_before_a_second_factor_is_set_up(client: Client, db: None) -> None:
+    # A redirect would make the worker fail to install on every page of the set-up flow.
+    clinician = ClinicianFactory(second_factor=False)
+    client.force_login(clinician)
+    assert client.get(reverse("accounts:home")).status_code == 302  # the set-up page first
+
+    for name in ("accounts:service_worker", "accounts:manifest", "accounts:offline"):
+        assert client.get(reverse(name)).status_code == 200, name
