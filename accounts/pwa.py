@@ -24,6 +24,7 @@ OFFLINE_ASSETS = (
     "accounts/offline.js",
     "accounts/icons/icon.svg",
     "accounts/icons/icon-192.png",
+    "symptoms/symptoms.css",
 )
 
 # Logging out asks the browser to delete what this site kept on the device: the queue of
@@ -80,6 +81,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     the next visit rather than after the HTTP cache's 24 hours."""
     context = {
         "offline_url": reverse("accounts:offline"),
+        "checkin_url": reverse("symptoms:checkin"),
+        "checkin_offline_url": reverse("symptoms:checkin_offline"),
         "static_prefix": static(""),
         "assets": [static(name) for name in OFFLINE_ASSETS],
         "push_script": static("symptoms/sw-push.js"),

@@ -17,6 +17,7 @@ app_name = "symptoms"
 
 urlpatterns = [
     path("check-in/", report_views.checkin, name="checkin"),
+    path("check-in/offline/", report_views.checkin_offline, name="checkin_offline"),
     path("questionnaires/<slug:code>/", report_views.questionnaire, name="questionnaire"),
     path(
         "questionnaires/<slug:code>/restart/",

@@ -143,6 +143,19 @@ def checkin(request: HttpRequest) -> HttpResponse:
     return render(request, "symptoms/checkin.html", context)
 
 
+def checkin_offline(request: HttpRequest) -> HttpResponse:
+    """A blank check-in that the service worker keeps and shows when /check-in/ cannot be
+    reached (docs/offline.md). It must not depend on who is signed in: no date, no earlier
+    answers, no form token, no menu; the page script adds the client_id and keeps the answers
+    on the device until they can be sent."""
+    instrument = daily_instrument()
+    wording, _source = wording_for(instrument)
+    form = forms.CheckInForm(instrument=instrument, wording=wording)
+    return render(
+        request, "symptoms/checkin_offline.html", {"form": form, "instrument": instrument}
+    )
+
+
 # --- Questionnaires --------------------------------------------------------------------------
 
 

@@ -8,7 +8,10 @@ importScripts("{{ push_script }}");
 const CACHE = "mst-static-v1";
 const OFFLINE_URL = "{{ offline_url }}";
 const STATIC_PREFIX = "{{ static_prefix }}";
-const PRECACHE = [OFFLINE_URL{% for asset in assets %}, "{{ asset }}"{% endfor %}];
+// When the check-in cannot be reached, a blank one (about nobody) that the page keeps offline.
+const CHECKIN_URL = "{{ checkin_url }}";
+const CHECKIN_OFFLINE_URL = "{{ checkin_offline_url }}";
+const PRECACHE = [OFFLINE_URL, CHECKIN_OFFLINE_URL{% for asset in assets %}, "{{ asset }}"{% endfor %}];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -43,12 +46,14 @@ async function staticFile(request) {
   }
 }
 
-// A page: always from the network, never kept; the offline page when the network fails.
+// A page: always from the network, never kept; the offline page (or the blank check-in) when
+// the network fails.
 async function page(request) {
   try {
     return await fetch(request);
   } catch (error) {
-    const kept = await caches.match(OFFLINE_URL);
+    const blankCheckin = request.method === "GET" && new URL(request.url).pathname === CHECKIN_URL;
+    const kept = await caches.match(blankCheckin ? CHECKIN_OFFLINE_URL : OFFLINE_URL);
     if (kept) return kept;
     throw error;
   }

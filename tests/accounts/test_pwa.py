@@ -4,6 +4,7 @@ site root, the offline page it keeps (about nobody), and logging out clearing th
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib.staticfiles import finders
 from django.test import Client
@@ -21,6 +22,12 @@ STATIC_PREFIX = "/static/"
 def static_file_exists(url: str) -> bool:
     assert url.startswith(STATIC_PREFIX), url
     return finders.find(url.removeprefix(STATIC_PREFIX)) is not None
+
+
+def assert_about_nobody(html: str, user: User) -> None:
+    """A page the service worker keeps: nothing that names the person, and no form token."""
+    for private in (user.email, user.full_name, str(user.public_id), "csrfmiddlewaretoken"):
+        assert private not in html
 
 
 def test_it_describes_the_app_in_the_manifest(client: Client, db: None) -> None:
@@ -84,8 +91,8 @@ def test_it_keeps_only_static_files_and_the_offline_page(client: Client, db: Non
 
     precache = script.split("const PRECACHE = [", 1)[1].split("];", 1)[0]
     urls = [url.strip().strip('"') for url in precache.split(",")]
-    assert urls[0] == "OFFLINE_URL"
-    assert all(static_file_exists(url) for url in urls[1:])
+    assert urls[:2] == ["OFFLINE_URL", "CHECKIN_OFFLINE_URL"]  # pages about nobody
+    assert all(static_file_exists(url) for url in urls[2:])
     assert "/api/" not in script
 
 
@@ -98,8 +105,7 @@ def test_it_shows_nobody_on_the_offline_page(client: Client, alice: User) -> Non
     assert response.status_code == 200
     assert "You are offline" in html
     assert "data-offline-status" in html
-    for private in (alice.email, alice.full_name, str(alice.public_id), "csrfmiddlewaretoken"):
-        assert private not in html
+    assert_about_nobody(html, alice)
 
 
 def test_it_asks_the_browser_to_clear_the_device_on_logout(client: Client, alice: User) -> None:
@@ -142,3 +148,20 @@ def test_it_serves_the_worker_before_a_second_factor_is_set_up(client: Client, d
 
     for name in ("accounts:service_worker", "accounts:manifest", "accounts:offline"):
         assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_it_keeps_a_blank_check_in_about_nobody(client: Client, alice: User) -> None:
+    report_services.report_submit(
+        patient=alice, instrument="daily", answers={"pain": 7}, client_id=uuid.uuid4()
+    )
+    client.force_login(alice)
+
+    response = client.get(reverse("symptoms:checkin_offline"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "data-offline-always" in html
+    assert 'name="client_id"' in html
+    assert "checked" not in html  # not today's answers
+    assert_about_nobody(html, alice)
+    assert "/check-in/offline/" in client.get("/sw.js").content.decode()

@@ -35,6 +35,9 @@ WAIT_SECONDS = 15
 PRESSES = {"fatigue": 4, "mobility": 6, "cognition": 12}
 
 
+WORKER_SESSIONS: dict[str, str] = {}  # service worker target id -> DevTools session id
+
+
 def set_offline(driver: WebDriver, offline: bool) -> None:
     """Network emulation for the page and for the service worker. The page's emulation does
     not reach the worker's own fetches (a worker is a DevTools target of its own), so the same
@@ -49,9 +52,13 @@ def set_offline(driver: WebDriver, offline: bool) -> None:
     for target in driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]:
         if target["type"] != "service_worker":
             continue
-        session = driver.execute_cdp_cmd(
-            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
-        )["sessionId"]
+        # Emulation belongs to the session that set it: the same session must lift it.
+        session = WORKER_SESSIONS.get(target["targetId"])
+        if session is None:
+            session = driver.execute_cdp_cmd(
+                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+            )["sessionId"]
+            WORKER_SESSIONS[target["targetId"]] = session
         commands = [("Network.enable", {}), ("Network.emulateNetworkConditions", conditions)]
         for number, (method, params) in enumerate(commands, start=1):
             message = {"id": number, "method": method, "params": params}
@@ -180,10 +187,10 @@ def test_it_is_installable(
     # What Chromium itself checks before offering "Install app".
     errors = device.execute_cdp_cmd("Page.getInstallabilityErrors", {})["installabilityErrors"]
     assert errors == []
-    # The worker keeps the offline page and static files, nothing else.
+    # The worker keeps the offline pages and static files, nothing else.
     cached = cached_urls(device)
-    assert "/offline/" in cached
-    assert all(url == "/offline/" or url.startswith("/static/") for url in cached), cached
+    pages = [url for url in cached if not url.startswith("/static/")]
+    assert sorted(pages) == ["/check-in/offline/", "/offline/"]  # both about nobody
     assert page_width(device) <= width
 
 
@@ -286,6 +293,44 @@ def test_questionnaire_answers_sent_offline_are_sent_once_when_back_online(
     assert not ReportDraft.objects.filter(patient=patient).exists()
     # Sending the page again, online, finds the report the outbox stored.
     driver.refresh()
+    assert Report.objects.filter(patient=patient).count() == 1
+
+
+def test_a_check_in_opened_offline_is_kept_and_sent_once_later(
+    device: WebDriver, patient_browser: WebDriver, patient: User, url_for: Callable[..., str]
+) -> None:
+    driver = patient_browser
+    as_phone(driver, *PHONES[1])
+    driver.get(url_for("accounts:home"))
+    wait_for_service_worker(driver)
+    set_offline(driver, True)
+
+    # No signal: the check-in opens all the same, blank, from the service worker's cache.
+    driver.get(url_for("symptoms:checkin"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Today's check-in"
+    assert "You are offline." in driver.find_element(By.CSS_SELECTOR, ".status-box").text
+    assert_no_axe_violations(driver)
+    assert page_width(driver) <= PHONES[1][0]
+    tab_to(driver, "input[type=radio][name=fatigue]", limit=20)
+    press(driver, *[Keys.ARROW_RIGHT] * 5)
+    tab_to(driver, "button[type=submit]", limit=40)
+    press(driver, Keys.ENTER)
+
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: "Waiting to send" in status_text(d))
+    [kept] = outbox(driver)
+    assert kept["user"] == str(patient.public_id)
+    assert kept["body"]["answers"] == {"fatigue": 5}
+    assert kept["label"].startswith("Check-in of ")
+    assert_no_axe_violations(driver)
+
+    set_offline(driver, False)
+    driver.get(url_for("accounts:home"))  # the next page opened online sends it
+
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: "Sent" in status_text(d))
+    stored = Report.objects.get(patient=patient)
+    assert str(stored.client_id) == kept["client_id"]
+    assert stored.answers == {"fatigue": 5}
+    driver.get(url_for("accounts:home"))
     assert Report.objects.filter(patient=patient).count() == 1
 
 

@@ -185,6 +185,7 @@ ROUTES: dict[str, Kind] = {
     "sw.js": PUBLIC,  # the service worker: static files and the offline page only
     "manifest.webmanifest": PUBLIC,
     "offline/": PUBLIC,  # kept by the service worker, so it shows nothing about anyone
+    "check-in/offline/": PUBLIC,  # likewise: a blank check-in, for when /check-in/ is unreachable
     "profile/": OWN,
     "profile/sessions/": OWN,
     "consent/": OWN,

@@ -15,6 +15,7 @@
   const script = document.currentScript;
   const settings = script ? script.dataset : {};
   const user = settings.user || "";  // the signed-in person's public id, or "" if nobody
+  const LAST_USER = "mst-offline-user";
   const DB_NAME = "mst-offline";
   const STORE = "outbox";
   const RETRY_MS = 30000;
@@ -23,6 +24,16 @@
     navigator.serviceWorker.register(settings.sw, { scope: "/" }).catch(() => {});
   }
   if (!("indexedDB" in window)) return;
+  // The blank check-in kept for offline use knows nobody: answers given there belong to the
+  // person last signed in on this device (logging out forgets them).
+  if (user) localStorage.setItem(LAST_USER, user);
+  const owner = user || localStorage.getItem(LAST_USER) || "";
+  for (const form of document.querySelectorAll("form[data-offline-always]")) {
+    const clientId = form.querySelector("[name=client_id]");
+    if (clientId && !clientId.value && window.crypto && crypto.randomUUID) {
+      clientId.value = crypto.randomUUID();
+    }
+  }
 
   // --- The outbox -----------------------------------------------------------------------------
   function openDb() {
@@ -130,11 +141,13 @@
       body.note = String(data.get("note") || "").replace(/\r\n/g, "\n");
     }
     if (form.dataset.supersedes) body.supersedes = form.dataset.supersedes;
+    const today = new Date().toLocaleDateString(document.documentElement.lang || undefined,
+      { day: "numeric", month: "long", year: "numeric" });
     return {
       client_id: body.client_id,
-      user: user,
+      user: owner,
       url: form.dataset.offlineApi,
-      label: form.dataset.offlineLabel,
+      label: (form.dataset.offlineLabel || "").replace("{day}", today),
       kept_at: body.completed_at,
       body: body,
     };
@@ -142,7 +155,8 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form.matches("[data-offline-form]") && navigator.onLine === false && user) {
+    const keep = navigator.onLine === false || "offlineAlways" in form.dataset;
+    if (form.matches("[data-offline-form]") && keep && owner) {
       event.preventDefault();
       const entry = entryFrom(form);
       if (!Object.keys(entry.body.answers).length) {
@@ -239,6 +253,7 @@
   }
 
   async function clearDevice() {
+    localStorage.removeItem(LAST_USER);
     await new Promise((resolve) => {
       const request = indexedDB.deleteDatabase(DB_NAME);
       request.onsuccess = request.onerror = request.onblocked = () => resolve();
