@@ -373,6 +373,12 @@ REMINDER_CHANNELS = env_list(
         "symptoms.reminders.channels.EmailChannel",
     ],
 )
+# One reminder tick claims and queues due reminders batch after batch until none is due or this
+# many seconds are spent; what is left waits for the next tick. Capped at three quarters of
+# REMINDER_TICK_SECONDS (config/celery.py), so a tick ends before beat starts the next.
+REMINDER_DISPATCH_BUDGET_SECONDS = env_int(
+    "REMINDER_DISPATCH_BUDGET_SECONDS", default=45, minimum=1
+)
 # How long a signed pause/stop link in a reminder email stays valid.
 REMINDER_LINK_MAX_AGE_DAYS = env_int("REMINDER_LINK_MAX_AGE_DAYS", default=60, minimum=1)
 # The "Answer now" one-tap link (docs/security.md): valid this many hours after sending (and

@@ -20,11 +20,12 @@ reads (log, adherence) in ``selectors``.
 from __future__ import annotations
 
 import logging
+import time as clock
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -62,9 +63,12 @@ SENDING_STUCK_AFTER = timedelta(seconds=90)
 # this lost its message (Redis restarted without persistence). Sent again at once, so a lost
 # reminder goes out at most about 90 s late (this plus the reaper's 30-second tick).
 QUEUED_STUCK_AFTER = timedelta(seconds=60)
-# A row queued for a retry waits its countdown (at most 600 s) first.
+# A row queued for a retry waits its countdown (at most 600 s) first. So long is also the most a
+# first attempt waits for a queue that still holds messages (reminders_reap_stuck).
 RETRY_QUEUED_STUCK_AFTER = timedelta(minutes=15)
 BATCH = 500
+# Rows claimed by one UPDATE … RETURNING in a dispatch tick; a tick claims batch after batch.
+DISPATCH_BATCH = 1000
 OPEN = (Status.PLANNED, Status.QUEUED, Status.SENDING, Status.SENT)
 
 
@@ -271,34 +275,92 @@ class BrokerUnavailable(Exception):
 
 
 def reminders_dispatch_due(
-    *, enqueue: Callable[[int], object], now: datetime | None = None, batch: int = BATCH
+    *,
+    enqueue: Callable[[int], object],
+    now: datetime | None = None,
+    batch: int = DISPATCH_BATCH,
+    budget: timedelta | None = None,
+    monotonic: Callable[[], float] = clock.monotonic,
 ) -> int:
-    """Claim each due row and queue one send task for it, passing only its id.
+    """Claim the due rows in batches and queue one send task for each, passing only its id.
 
-    The claim is ``planned → queued`` on one row at a time: with several dispatchers each row is
-    claimed by exactly one of them (the others' UPDATE matches nothing). If the broker refuses
-    the task, the row goes back to ``planned`` and dispatch stops until the next tick.
+    1. Claim up to ``batch`` due rows ``planned → queued`` in one statement
+       (:func:`_claim_due`): with several dispatchers each row is claimed by exactly one.
+    2. Queue a task per claimed row. If the broker refuses, the rows not yet queued (the refused
+       one included) go back to ``planned`` and dispatch stops until the next tick.
+    3. Repeat until nothing is due or ``budget`` (time since the start) is spent; there is no
+       cap on the number of rows. At least one batch is claimed whatever the budget.
+
+    ``now`` fixes the instant due rows are compared with (tests); by default each batch asks
+    the clock, so rows falling due during a long tick are taken too.
     """
-    now = now or timezone.now()
-    due = list(
+    started = monotonic()
+    queued = 0
+    while True:
+        at = now or timezone.now()
+        claimed = _claim_due(at, batch)
+        for index, pk in enumerate(claimed):
+            try:
+                enqueue(pk)
+            except Exception as error:
+                unsent = claimed[index:]
+                ReminderOccurrence.objects.filter(pk__in=unsent, status=Status.QUEUED).update(
+                    status=Status.PLANNED
+                )
+                logger.warning(
+                    "reminder dispatch: broker refused id=%s (%s); %d rows back to planned",
+                    pk, type(error).__name__, len(unsent),
+                )  # fmt: skip
+                raise BrokerUnavailable() from error
+            queued += 1
+        if len(claimed) < batch or (
+            budget is not None and monotonic() - started >= budget.total_seconds()
+        ):
+            return queued
+
+
+def _claim_due(now: datetime, batch: int) -> list[int]:
+    """Move up to ``batch`` due rows (``send_after <= now < closes_at``, oldest first) from
+    ``planned`` to ``queued`` and return their ids.
+
+    One ``WITH due AS (SELECT … LIMIT batch FOR UPDATE SKIP LOCKED) UPDATE … WHERE id IN due
+    RETURNING id`` where the database can (PostgreSQL; SQLite 3.35+ without the locking
+    clause, as SQLite runs one writer at a time): two dispatchers take disjoint rows without
+    waiting for each other, and a row answered meanwhile is no longer ``planned`` and is not
+    taken. Elsewhere, one conditional UPDATE per row, the loser of a race matching nothing.
+    """
+    due = (
         ReminderOccurrence.objects.filter(
             status=Status.PLANNED, send_after__lte=now, closes_at__gt=now
         )
         .order_by("send_after")
         .values_list("pk", flat=True)[:batch]
     )
-    queued = 0
-    for pk in due:
-        if not occurrence_move(pk, Status.PLANNED, Status.QUEUED, queued_at=now):
-            continue  # another dispatcher claimed it first, or it was answered meanwhile
-        try:
-            enqueue(pk)
-        except Exception as error:
-            occurrence_move(pk, Status.QUEUED, Status.PLANNED)
-            logger.warning("reminder dispatch: broker refused id=%s (%s)", pk, type(error).__name__)
-            raise BrokerUnavailable() from error
-        queued += 1
-    return queued
+    if not connection.features.can_return_columns_from_insert:  # no UPDATE … RETURNING
+        return [
+            pk for pk in due if occurrence_move(pk, Status.PLANNED, Status.QUEUED, queued_at=now)
+        ]
+    with transaction.atomic():
+        select, select_params = due.select_for_update(skip_locked=True).query.sql_with_params()
+        quote = connection.ops.quote_name
+        table = quote(ReminderOccurrence._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # The CTE is evaluated once: as a plain "IN (subquery)" PostgreSQL may run the
+                # subquery again per row and claim more than one batch.
+                f"WITH due AS MATERIALIZED ({select}) "  # noqa: S608 - names and Django's own SQL only
+                f"UPDATE {table} SET {quote('status')} = %s, {quote('reason')} = %s, "
+                f"{quote('queued_at')} = %s WHERE {quote('id')} IN (SELECT pk FROM due) "
+                f"AND {quote('status')} = %s RETURNING {quote('id')}",
+                [
+                    *select_params,
+                    Status.QUEUED,
+                    "",
+                    connection.ops.adapt_datetimefield_value(now),
+                    Status.PLANNED,
+                ],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
 
 
 def reminders_reap_stuck(
@@ -307,15 +369,23 @@ def reminders_reap_stuck(
     sending_stuck_after: timedelta = SENDING_STUCK_AFTER,
     queued_stuck_after: timedelta = QUEUED_STUCK_AFTER,
     retry_queued_stuck_after: timedelta = RETRY_QUEUED_STUCK_AFTER,
+    backlog: int = 0,
 ) -> int:
     """Return rows a crash left behind to ``planned``, so the dispatcher sends them again:
     ``sending`` too long (the worker died mid-send) and ``queued`` too long (the message was
-    lost, e.g. Redis restarted without persistence). A row past its attempts fails instead."""
+    lost, e.g. Redis restarted without persistence). A row past its attempts fails instead.
+
+    ``backlog`` is how many messages the broker's queue still holds. Workers take messages in
+    order, so while some wait, a row queued for its first attempt may simply be behind them
+    (20,000 reminders due in one minute take the workers minutes to send): it counts as lost
+    only once the queue is empty, or after ``retry_queued_stuck_after`` whatever the queue.
+    """
     now = now or timezone.now()
+    first_attempt_after = retry_queued_stuck_after if backlog > 0 else queued_stuck_after
     stuck = list(
         ReminderOccurrence.objects.filter(
             Q(status=Status.SENDING, sending_at__lt=now - sending_stuck_after)
-            | Q(status=Status.QUEUED, attempts=0, queued_at__lt=now - queued_stuck_after)
+            | Q(status=Status.QUEUED, attempts=0, queued_at__lt=now - first_attempt_after)
             | Q(
                 status=Status.QUEUED,
                 attempts__gt=0,

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.conf import LazySettings
 from django.core import mail
+from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import User
@@ -26,7 +27,7 @@ from symptoms.models import (
     ReminderOccurrence,
     ReminderSchedule,
 )
-from symptoms.reminders import channels, links, occurrences, sending
+from symptoms.reminders import channels, links, occurrences, sending, tasks
 from symptoms.reminders.channels import PermanentDeliveryError, TransientDeliveryError
 from symptoms.reminders.one_tap import one_tap_find
 from symptoms.reminders.schedules import (
@@ -36,6 +37,7 @@ from symptoms.reminders.schedules import (
 )
 from symptoms.reminders.sending import Outcome
 from symptoms.reminders.tasks import reminders_dispatch_due, reminders_reap_stuck
+from tests.accounts.factories import PatientFactory
 from tests.symptoms.factories import report
 from tests.symptoms.reminders.support import ScriptedChannel, message_ids, schedule_make
 
@@ -436,7 +438,8 @@ def test_deleting_a_schedule_keeps_its_log(alice: User) -> None:
 
 
 def test_two_dispatchers_never_queue_one_row_twice(alice: User, bob: User) -> None:
-    """The second dispatcher runs while the first is half-way (inside its enqueue)."""
+    """The second dispatcher runs while the first is half-way (inside its enqueue, with the
+    first of its batches of three claimed)."""
     for patient in (alice, bob):
         for instrument in ("daily", "fss", "mfis"):
             schedule_make(in_zone(patient, "Europe/Rome"), instrument=instrument)
@@ -448,15 +451,89 @@ def test_two_dispatchers_never_queue_one_row_twice(alice: User, bob: User) -> No
     def first(pk: int) -> None:
         queued.append(("first", pk))
         if len(queued) == 1:
-            occurrences.reminders_dispatch_due(enqueue=second)
+            occurrences.reminders_dispatch_due(enqueue=second, batch=3)
 
     with time_machine.travel(utc(2026, 6, 3, 17, 0), tick=False):
         occurrences.reminders_plan(now=utc(2026, 6, 3, 16, 0))
-        occurrences.reminders_dispatch_due(enqueue=first)
+        occurrences.reminders_dispatch_due(enqueue=first, batch=3)
 
     ids = [pk for _who, pk in queued]
     assert len(ids) == len(set(ids)) == 6
-    assert {who for who, _pk in queued} == {"first", "second"}
+    assert [who for who, _pk in queued].count("first") == 3
+    assert [who for who, _pk in queued].count("second") == 3
+
+
+def people_due(count: int, at: datetime) -> list[User]:
+    """``count`` people in Rome with a daily reminder due at ``at``, planned."""
+    patients = [
+        in_zone(PatientFactory(email=f"due{number}@example.org"), "Europe/Rome")
+        for number in range(count)
+    ]
+    local = at.astimezone(ZoneInfo("Europe/Rome")).time()
+    for patient in patients:
+        schedule_make(patient, local_time=local)
+    occurrences.reminders_plan(now=at - timedelta(hours=1))
+    return patients
+
+
+def test_one_tick_queues_every_due_row_batch_after_batch() -> None:
+    due = utc(2026, 6, 3, 17, 0)
+    people_due(7, due)
+    claims: list[str] = []
+    queued: list[int] = []
+
+    def count_claims(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if "UPDATE" in sql:
+            claims.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_claims):
+        assert occurrences.reminders_dispatch_due(enqueue=queued.append, now=due, batch=3) == 7
+
+    assert len(queued) == len(set(queued)) == 7
+    assert len(claims) == 3  # 3 + 3 + 1 rows: one UPDATE per batch, and none per row
+    assert set(ReminderOccurrence.objects.filter(due_at=due).values_list("status", flat=True)) == {
+        Status.QUEUED
+    }
+    assert set(
+        ReminderOccurrence.objects.filter(due_at=due).values_list("queued_at", flat=True)
+    ) == {due}
+
+
+def test_a_tick_stops_claiming_once_its_budget_is_spent() -> None:
+    due = utc(2026, 6, 3, 17, 0)
+    people_due(7, due)
+    seconds = iter(range(0, 100, 20))  # the clock advances 20 s per look
+    queued: list[int] = []
+
+    occurrences.reminders_dispatch_due(
+        enqueue=queued.append, now=due, batch=2, budget=timedelta(seconds=30),
+        monotonic=lambda: next(seconds),
+    )  # fmt: skip
+
+    assert len(queued) == 4  # two batches: 20 s spent after the first, 40 s after the second
+    assert ReminderOccurrence.objects.filter(due_at=due, status=Status.PLANNED).count() == 3
+    queued.clear()
+    occurrences.reminders_dispatch_due(enqueue=queued.append, now=due, batch=2)  # the next tick
+    assert len(queued) == 3
+
+
+def test_a_broker_that_refuses_mid_batch_returns_the_rest_to_planned() -> None:
+    due = utc(2026, 6, 3, 17, 0)
+    people_due(5, due)
+    queued: list[int] = []
+
+    def refuse_the_third(pk: int) -> None:
+        if len(queued) == 2:
+            raise ConnectionError("broker down")
+        queued.append(pk)
+
+    with pytest.raises(occurrences.BrokerUnavailable):
+        occurrences.reminders_dispatch_due(enqueue=refuse_the_third, now=due, batch=4)
+
+    rows = ReminderOccurrence.objects.filter(due_at=due)
+    assert sorted(rows.filter(status=Status.QUEUED).values_list("pk", flat=True)) == sorted(queued)
+    assert rows.filter(status=Status.PLANNED).count() == 3  # the refused one, one more, the fifth
 
 
 def test_a_duplicate_task_message_sends_nothing_more(alice: User) -> None:
@@ -486,6 +563,45 @@ def test_a_broker_that_refuses_leaves_the_row_planned(alice: User) -> None:
 
     tick(utc(2026, 6, 3, 17, 5))  # the broker is back five minutes later
     assert len(mail.outbox) == 1
+
+
+def test_the_tick_publishes_ids_through_one_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a real (in-memory) broker instead of eager tasks: one producer for every row, one
+    message per row carrying only its id, and the reaper can count what waits in the queue."""
+    due = utc(2026, 6, 3, 17, 0)
+    people_due(5, due)
+    app = tasks.reminder_send.app
+    acquired: list[object] = []
+    acquire = app.producer_or_acquire
+
+    def counting_acquire(producer: Any = None) -> Any:
+        acquired.append(producer)
+        return acquire(producer)
+
+    monkeypatch.setattr(app, "producer_or_acquire", counting_acquire)
+    queue = app.conf.task_default_queue
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_declare(queue=queue)
+        broker.default_channel.queue_purge(queue)
+        try:
+            assert tasks.reminders_queue_due(now=due) == 5
+            # The tick acquires one; each of the five publishes is handed that same one.
+            first, *handed = acquired
+            assert first is None
+            assert len(handed) == 5
+            assert len({id(producer) for producer in handed}) == 1
+            assert tasks.broker_backlog() == 5
+            messages = [broker.default_channel.basic_get(queue, no_ack=True) for _ in range(5)]
+        finally:
+            app.conf.task_always_eager = eager
+            broker.default_channel.queue_purge(queue)
+    rows = ReminderOccurrence.objects.filter(due_at=due)
+    assert sorted(message.decode()[0] for message in messages) == sorted(
+        [pk] for pk in rows.values_list("pk", flat=True)
+    )
+    assert {message.headers["task"] for message in messages} == {"symptoms.tasks.reminder_send"}
+    assert tasks.broker_backlog() == 0
 
 
 # --- Failures and retries ----------------------------------------------------------------------
@@ -686,6 +802,29 @@ def test_a_lost_message_goes_out_within_90_seconds_of_its_time(alice: User) -> N
         reminders_reap_stuck()
         tick(due + timedelta(minutes=5))
     assert len(mail.outbox) == 1
+
+
+def test_a_queued_row_behind_a_backlog_waits_for_the_queue_to_drain(alice: User) -> None:
+    """20,000 reminders due in one minute take the workers minutes: a row queued two minutes
+    ago while the queue still holds messages is waiting, not lost."""
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    now = utc(2026, 6, 3, 17, 0)
+    occurrences.reminders_plan(now=now - timedelta(hours=1))
+    occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=now)
+
+    later = now + timedelta(minutes=2)
+    assert occurrences.reminders_reap_stuck(now=later, backlog=3_000) == 0
+    assert occurrences.reminders_reap_stuck(now=now + timedelta(minutes=16), backlog=3_000) == 1
+
+
+def test_a_queued_row_is_lost_once_the_queue_is_empty(alice: User) -> None:
+    schedule_make(in_zone(alice, "Europe/Rome"))
+    now = utc(2026, 6, 3, 17, 0)
+    occurrences.reminders_plan(now=now - timedelta(hours=1))
+    occurrences.reminders_dispatch_due(enqueue=lambda pk: None, now=now)
+
+    assert occurrences.reminders_reap_stuck(now=now + timedelta(minutes=2), backlog=0) == 1
+    assert ReminderOccurrence.objects.get(due_at=now).status == Status.PLANNED
 
 
 def test_the_reaper_leaves_a_row_waiting_for_its_retry_countdown(alice: User) -> None:
