@@ -518,6 +518,23 @@ def test_a_tick_stops_claiming_once_its_budget_is_spent() -> None:
     assert len(queued) == 3
 
 
+@pytest.mark.parametrize(("setting", "tick", "budget"), [(45, 60, 45), (45, 1, 0.75)])
+def test_the_tick_s_budget_stays_below_the_tick_interval(
+    settings: LazySettings, monkeypatch: pytest.MonkeyPatch, setting: int, tick: int, budget: float
+) -> None:
+    settings.REMINDER_DISPATCH_BUDGET_SECONDS = setting
+    monkeypatch.setattr(tasks, "REMINDER_TICK_SECONDS", tick)
+    given: list[timedelta | None] = []
+
+    def dispatch(**arguments: Any) -> int:
+        given.append(arguments["budget"])
+        return 0
+
+    monkeypatch.setattr(occurrences, "reminders_dispatch_due", dispatch)
+    tasks.reminders_queue_due()
+    assert given == [timedelta(seconds=budget)]
+
+
 def test_a_broker_that_refuses_mid_batch_returns_the_rest_to_planned() -> None:
     due = utc(2026, 6, 3, 17, 0)
     people_due(5, due)
