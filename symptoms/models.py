@@ -76,7 +76,12 @@ class Report(models.Model):
                 name="report_daily_once_a_day",
             ),
         ]
-        indexes = [models.Index(fields=("patient", "instrument", "local_date"))]
+        indexes = [
+            models.Index(fields=("patient", "instrument", "local_date")),
+            # A person's newest report in one index probe: the "last change" that cached
+            # trends and charts are keyed by (symptoms/history/cache.py).
+            models.Index(fields=("patient", "id"), name="report_patient_last"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} report {self.public_id}"

@@ -22,7 +22,8 @@ from config.api import QueryFilter
 from symptoms.instruments.api import InstrumentCodeField
 from symptoms.instruments.definitions import instrument_get
 from symptoms.trends import services
-from symptoms.trends.selectors import PatientTrends, ScaleTrend, clinician_patient_rows, trends_get
+from symptoms.trends.patient_list import clinician_patient_rows
+from symptoms.trends.selectors import PatientTrends, ScaleTrend, trends_get
 
 
 def _round(value: float | None, decimals: int) -> float | None:

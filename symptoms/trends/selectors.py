@@ -11,7 +11,7 @@ and ``until`` only trim the series returned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -21,7 +21,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEvent, User
-from accounts.selectors import clinician_patients
 from symptoms.history.selectors import as_date, weekly_means
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Instrument, Scale, Source, domain_rank
@@ -59,6 +58,28 @@ class Attention:
     kind: AttentionKind
     on: date  # the latest confirmation, or the date the oldest overdue answer fell due
     items: tuple[str, ...]  # domains (worsening, reliable change) or instrument codes (overdue)
+
+
+def attention_of(worsening: Attention | None, overdue: Mapping[str, date]) -> Attention | None:
+    """The one rule of who comes first: a worsening (see ``PatientTrends.worsening``), else
+    overdue answers dated by the oldest."""
+    if worsening is not None:
+        return worsening
+    if overdue:
+        return Attention(AttentionKind.OVERDUE, min(overdue.values()), tuple(overdue))
+    return None
+
+
+def overdue_since(last_answered: Mapping[str, tuple[date, int]], *, today: date) -> dict[str, date]:
+    """Of instruments answered last on a day with a suggested interval, those whose next answer
+    is ``OVERDUE_AFTER_DAYS`` late at ``today``, with the date each fell due, oldest first."""
+    late = {}
+    for code, (on, interval) in last_answered.items():
+        if interval > 0:
+            due_on = on + timedelta(days=interval)
+            if (today - due_on).days >= OVERDUE_AFTER_DAYS:
+                late[code] = due_on
+    return dict(sorted(late.items(), key=lambda item: item[1]))
 
 
 @dataclass(frozen=True)
@@ -137,10 +158,9 @@ class PatientTrends:
         return list(dict.fromkeys(domains))
 
     @property
-    def attention(self) -> Attention | None:
-        """The most urgent reason to look at this patient first: a confirmed meaningful
-        worsening, then a confirmed reliable worsening, then overdue answers; with its date
-        (the latest confirmation, or when the oldest overdue answer fell due)."""
+    def worsening(self) -> Attention | None:
+        """A confirmed meaningful worsening, else a confirmed reliable worsening, with the
+        latest confirmation: the part of ``attention`` that does not depend on today."""
         for kind, hits in (
             (
                 AttentionKind.CONFIRMED_WORSENING,
@@ -155,31 +175,34 @@ class PatientTrends:
             if confirmed:
                 domains = tuple(dict.fromkeys(t.scale.domain for t in hits))
                 return Attention(kind, max(confirmed), domains)
-        overdue = self.overdue()
-        if overdue:
-            return Attention(AttentionKind.OVERDUE, min(overdue.values()), tuple(overdue))
         return None
+
+    @property
+    def attention(self) -> Attention | None:
+        """The most urgent reason to look at this patient first: a confirmed meaningful
+        worsening, then a confirmed reliable worsening, then overdue answers; with its date
+        (the latest confirmation, or when the oldest overdue answer fell due)."""
+        return attention_of(self.worsening, self.overdue())
+
+    def last_answered(self) -> dict[str, tuple[date, int]]:
+        """Per instrument answered: the last day answered and its suggested interval in days
+        (1 for the daily check-in)."""
+        last: dict[str, tuple[date, int]] = {}
+        for t in self.scales:
+            if t.points:
+                code, point = t.instrument.code, t.points[-1]
+                on = point.last_on or point.on  # a weekly mean's last day with a rating
+                interval = 1 if code == DAILY else t.instrument.suggested_interval_days
+                if code not in last or on > last[code][0]:
+                    last[code] = (on, interval)
+        return last
 
     def overdue(self) -> dict[str, date]:
         """Instruments answered before whose next answer is overdue, with the date each fell
         due, oldest first."""
         if self.today is None:
             return {}
-        last_on: dict[str, date] = {}
-        intervals: dict[str, int] = {}
-        for t in self.scales:
-            if t.points:
-                code, point = t.instrument.code, t.points[-1]
-                on = point.last_on or point.on  # a weekly mean's last day with a rating
-                last_on[code] = max(on, last_on.get(code, on))
-                intervals[code] = 1 if code == DAILY else t.instrument.suggested_interval_days
-        late = {}
-        for code, on in last_on.items():
-            if intervals[code] > 0:
-                due_on = on + timedelta(days=intervals[code])
-                if (self.today - due_on).days >= OVERDUE_AFTER_DAYS:
-                    late[code] = due_on
-        return dict(sorted(late.items(), key=lambda item: item[1]))
+        return overdue_since(self.last_answered(), today=self.today)
 
     def changes(self) -> list[ScaleTrend]:
         """Every scale past its threshold at its latest point, worst first: confirmed meaningful
@@ -265,35 +288,6 @@ def trends_for(
             today,
         )
     return result
-
-
-def clinician_patient_rows(
-    *, clinician: User, search: str = "", flagged: bool | None = None
-) -> list[PatientTrends]:
-    """The clinician's patients with their trends, who needs attention first (``_attention_key``:
-    confirmed worsening, then reliable change, then overdue answers, the most recent first),
-    then by name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind."""
-    patients = clinician_patients(clinician=clinician).select_related("patient_profile")
-    if search:
-        patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
-    rows = list(trends_for(patients=list(patients)).values())
-    if flagged is not None:
-        rows = [row for row in rows if bool(row.flagged_domains) == flagged]
-    rows.sort(key=_attention_key)
-    return rows
-
-
-def _attention_key(row: PatientTrends) -> tuple[int, int, str]:
-    attention = row.attention
-    if attention is None:
-        return (len(ATTENTION_RANK), 0, row.patient.full_name.lower())
-    # Worsening: the latest confirmation first. Overdue: the longest overdue first.
-    recency = (
-        attention.on.toordinal()
-        if attention.kind is AttentionKind.OVERDUE
-        else -attention.on.toordinal()
-    )
-    return (ATTENTION_RANK[attention.kind], recency, row.patient.full_name.lower())
 
 
 def trends_get(

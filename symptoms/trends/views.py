@@ -32,13 +32,13 @@ from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction
 from symptoms.reports.forms import CONTEXT_TAG_LABELS
 from symptoms.trends.change import ChangeKind
+from symptoms.trends.patient_list import clinician_patient_rows
 from symptoms.trends.selectors import (
     ADHERENCE_DAYS,
     Attention,
     AttentionKind,
     PatientTrends,
     ScaleTrend,
-    clinician_patient_rows,
     daily_context_list,
     trends_get,
 )

@@ -1,0 +1,187 @@
+"""The clinician's patient list, read in a fixed number of queries whatever the histories' length
+and however many patients.
+
+What needs a whole history (each scale's assessment: flags, reliable changes, the last day each
+instrument was answered) is kept per patient as a small ``TrendDigest`` in the cache, keyed by
+the patient's last change (``symptoms.history.cache``): a new report or baseline reset changes
+the key, so the next view reads it afresh and nothing is ever stale. What depends on today (the
+12-week completion, overdue answers) is worked out on every view from bounded reads.
+
+1. The patients who share now, with their profiles and last change (one query).
+2. Their digests from the cache (one round trip); the missing ones from ``trends_for`` (five
+   queries for all of them together) and stored (one round trip on Redis).
+3. Days with a daily check-in in each patient's last 84 days (one grouped query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import clinician_patients
+from symptoms.history.cache import CACHE_SECONDS, LastChange, last_change_of, with_last_change
+from symptoms.instruments.definitions import DAILY
+from symptoms.models import Report
+from symptoms.trends.selectors import (
+    ADHERENCE_DAYS,
+    ATTENTION_RANK,
+    Attention,
+    AttentionKind,
+    PatientTrends,
+    attention_of,
+    overdue_since,
+    trends_for,
+)
+
+
+@dataclass(frozen=True)
+class TrendDigest:
+    """What the list needs of one patient's whole history; a few hundred bytes pickled."""
+
+    flagged_domains: tuple[str, ...]
+    exploratory_domains: tuple[str, ...]
+    worsening: Attention | None
+    last_answered: tuple[tuple[str, date, int], ...]  # instrument, last day, interval days
+    last_report_on: date | None
+
+    @classmethod
+    def of(cls, trends: PatientTrends) -> TrendDigest:
+        return cls(
+            tuple(trends.flagged_domains),
+            tuple(trends.exploratory_domains),
+            trends.worsening,
+            tuple((code, on, days) for code, (on, days) in trends.last_answered().items()),
+            trends.last_report_on,
+        )
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One line of the list: the same names as ``PatientTrends`` has for them."""
+
+    patient: User
+    digest: TrendDigest
+    checkin_days_12_weeks: int
+    today: date
+
+    @property
+    def last_report_on(self) -> date | None:
+        return self.digest.last_report_on
+
+    @property
+    def completion_rate_12_weeks(self) -> float:
+        return round(self.checkin_days_12_weeks / ADHERENCE_DAYS, 3)
+
+    @property
+    def flagged_domains(self) -> list[str]:
+        return list(self.digest.flagged_domains)
+
+    @property
+    def exploratory_domains(self) -> list[str]:
+        return list(self.digest.exploratory_domains)
+
+    def overdue(self) -> dict[str, date]:
+        last = {code: (on, days) for code, on, days in self.digest.last_answered}
+        return overdue_since(last, today=self.today)
+
+    @property
+    def attention(self) -> Attention | None:
+        return attention_of(self.digest.worsening, self.overdue())
+
+
+def digest_key(patient_id: int, change: LastChange) -> str:
+    return change.key("trend-digest", patient_id)
+
+
+def trend_digests(patients: Sequence[User]) -> dict[int, TrendDigest]:
+    """Each patient's digest by id: from the cache, else worked out for all the missing ones
+    at once and cached. ``patients`` should carry ``with_last_change``'s annotations."""
+    keys = {patient.pk: digest_key(patient.pk, last_change_of(patient)) for patient in patients}
+    found = cache.get_many(list(keys.values()))
+    digests = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [patient for patient in patients if patient.pk not in digests]
+    if missing:
+        fresh = {pk: TrendDigest.of(trends) for pk, trends in trends_for(patients=missing).items()}
+        cache.set_many({keys[pk]: digest for pk, digest in fresh.items()}, CACHE_SECONDS)
+        digests.update(fresh)
+    return digests
+
+
+def patient_digest_forget(*, patient: User) -> None:
+    """Drop the patient's current digest now rather than when it expires (account deletion)."""
+    cache.delete(digest_key(patient.pk, last_change_of(patient)))
+
+
+def checkin_days(patients: Sequence[User]) -> dict[int, tuple[date, int]]:
+    """Each patient's local today and the days with a current daily check-in in the 84 days up
+    to it: one grouped query over the last 12 weeks only. A person's today is UTC's or a day
+    either side, so each of the three windows is counted and the right one picked."""
+    utc_today = timezone.now().date()
+    ends = [utc_today + timedelta(days=shift) for shift in (-1, 0, 1)]
+    counts = {
+        f"days_{index}": Count(
+            "local_date",
+            distinct=True,
+            filter=Q(local_date__gt=end - timedelta(days=ADHERENCE_DAYS), local_date__lte=end),
+        )
+        for index, end in enumerate(ends)
+    }
+    rows: dict[int, dict[str, Any]] = {
+        row["patient_id"]: dict(row)
+        for row in Report.objects.current()
+        .filter(
+            patient_id__in=[patient.pk for patient in patients],
+            instrument=DAILY,
+            local_date__gt=ends[0] - timedelta(days=ADHERENCE_DAYS),
+            local_date__lte=ends[-1],
+        )
+        .order_by()
+        .values("patient_id")
+        .annotate(**counts)
+    }
+    result = {}
+    for patient in patients:
+        today = timezone.now().astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()
+        row = rows.get(patient.pk)
+        result[patient.pk] = (today, row[f"days_{ends.index(today)}"] if row else 0)
+    return result
+
+
+def clinician_patient_rows(
+    *, clinician: User, search: str = "", flagged: bool | None = None
+) -> list[PatientRow]:
+    """The clinician's patients, who needs attention first (``_attention_key``: confirmed
+    worsening, then reliable change, then overdue answers, the most recent first), then by
+    name; ``search`` matches a name or the exact email; ``flagged`` keeps one kind."""
+    patients = clinician_patients(clinician=clinician).select_related("patient_profile")
+    if search:
+        patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
+    people = list(with_last_change(patients))
+    digests = trend_digests(people)
+    days = checkin_days(people)
+    rows = [PatientRow(p, digests[p.pk], days[p.pk][1], days[p.pk][0]) for p in people]
+    if flagged is not None:
+        rows = [row for row in rows if bool(row.flagged_domains) == flagged]
+    rows.sort(key=_attention_key)
+    return rows
+
+
+def _attention_key(row: PatientRow) -> tuple[int, int, str]:
+    attention = row.attention
+    if attention is None:
+        return (len(ATTENTION_RANK), 0, row.patient.full_name.lower())
+    # Worsening: the latest confirmation first. Overdue: the longest overdue first.
+    recency = (
+        attention.on.toordinal()
+        if attention.kind is AttentionKind.OVERDUE
+        else -attention.on.toordinal()
+    )
+    return (ATTENTION_RANK[attention.kind], recency, row.patient.full_name.lower())
