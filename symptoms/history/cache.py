@@ -13,7 +13,7 @@ actions, a restored backup), and it needs no write of its own.
 
 Keys hold ids and codes only, never data. Cached values are derived health data, kept in the
 same cache as sessions and throttles (Redis in production); they expire after
-``CACHE_SECONDS``, and ``trends.patient_list.patient_digest_forget`` drops a person's digest
+``CACHE_SECONDS``, and ``trends.digests.patient_digest_forget`` drops a person's digest
 at once (for account deletion).
 """
 

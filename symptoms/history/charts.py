@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,6 +56,14 @@ SCORE = "#0f5f2f"  # the site's success green: 7.6:1 on white
 WIDTH_INCHES = 8.0
 PANEL_INCHES = 2.4
 DAYS_PANEL_INCHES = 1.5
+# A phone's chart (chosen by the page's <picture> below 40em): the browser scales an SVG to its
+# box, so its text shrinks by box width / drawing width. A 320 px phone gives the chart about
+# 286 px; drawn 270 units wide, 13-unit text renders at about 13.8 px (the wide chart's would
+# be 6.5 px). Titles wrap, and fewer dates are marked.
+NARROW_WIDTH_INCHES = 3.75
+NARROW_PANEL_INCHES = 2.0
+NARROW_TITLE_CHARACTERS = 34
+NARROW_DATE_LABELS = 3
 BAND = "#dfe6f3"  # a pale blue: the lines and markers on it keep over 7:1
 BASELINE = "#1a1a1a"
 EPOCH = date(1970, 1, 1)
@@ -96,11 +105,17 @@ def _x(day: date) -> float:
     return float((day - EPOCH).days)
 
 
-def _date_ticks(start: date, end: date) -> tuple[list[date], str]:
+def _date_ticks(start: date, end: date, *, narrow: bool = False) -> tuple[list[date], str]:
     """First days of months to mark, and the Django date format to label them with: every
-    month over a few months, every quarter over two years, else every year or more."""
+    month over a few months, every quarter over two years, else every year or more; on a
+    narrow chart, at most ``NARROW_DATE_LABELS`` of them."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    if months <= 7:
+    if narrow:
+        if months <= 26:
+            step, pattern = max(1, math.ceil((months + 1) / NARROW_DATE_LABELS)), "M Y"
+        else:
+            step, pattern = 12 * max(1, math.ceil(months / 12 / NARROW_DATE_LABELS)), "Y"
+    elif months <= 7:
         step, pattern = 1, "M Y"
     elif months <= 26:
         step, pattern = 3, "M Y"
@@ -116,8 +131,8 @@ def _date_ticks(start: date, end: date) -> tuple[list[date], str]:
     return ticks, pattern
 
 
-def _date_axis(axes: Axes, start: date, end: date) -> None:
-    ticks, pattern = _date_ticks(start, end)
+def _date_axis(axes: Axes, start: date, end: date, *, narrow: bool) -> None:
+    ticks, pattern = _date_ticks(start, end, narrow=narrow)
     # Month names in the person's language, as Django formats them.
     axes.set_xticks(
         [_x(day) for day in ticks], labels=[formats.date_format(day, pattern) for day in ticks]
@@ -125,12 +140,18 @@ def _date_axis(axes: Axes, start: date, end: date) -> None:
     axes.set_xlim(_x(start), _x(end))
 
 
-def _style(axes: Axes, *, title: str, low: float, high: float, direction: Direction) -> None:
+def _title(axes: Axes, text: str, *, narrow: bool) -> None:
     # A title above each panel, not a rotated axis label: easier to read for tired eyes.
+    if narrow:
+        text = textwrap.fill(text, NARROW_TITLE_CHARACTERS)
+    axes.set_title(text, loc="left", fontsize=13, pad=8)
+
+
+def _style(
+    axes: Axes, *, title: str, low: float, high: float, direction: Direction, narrow: bool
+) -> None:
     hint = _("higher is worse") if direction is Direction.HIGHER_IS_WORSE else _("higher is better")
-    axes.set_title(
-        f"{title} ({number(low)}\u2013{number(high)}, {hint})", loc="left", fontsize=13, pad=8
-    )
+    _title(axes, f"{title} ({number(low)}\u2013{number(high)}, {hint})", narrow=narrow)
     axes.set_ylim(low, high)
     # Round ticks, plus both ends of the scale so its range is read off the axis.
     ticks = MaxNLocator(nbins=5, integer=True).tick_values(low, high)
@@ -153,15 +174,20 @@ def _band(axes: Axes, band: Band | None, *, low: float, high: float) -> None:
     axes.axhline(band.baseline, color=BASELINE, linewidth=1.5, linestyle="--", zorder=1)
 
 
-def chart_svg(history: DomainHistory, *, bands: Bands | None = None) -> bytes:
+def chart_svg(history: DomainHistory, *, bands: Bands | None = None, narrow: bool = False) -> bytes:
     """The domain's chart as SVG bytes; with ``bands``, the clinician's chart: each scale's
-    baseline and its band of no meaningful change, and titles that do not say "your"."""
+    baseline and its band of no meaningful change, and titles that do not say "your". With
+    ``narrow``, the phone's chart (``NARROW_WIDTH_INCHES``)."""
     panels: list[str] = []
     if history.weeks:
         panels += ["weekly", "days"]
     panels += [f"series{index}" for index, _series in enumerate(history.series_with_data)]
-    heights = [DAYS_PANEL_INCHES if panel == "days" else PANEL_INCHES for panel in panels]
-    figure = Figure(figsize=(WIDTH_INCHES, sum(heights) + 0.6), layout="constrained")
+    panel_inches = NARROW_PANEL_INCHES if narrow else PANEL_INCHES
+    heights = [DAYS_PANEL_INCHES if panel == "days" else panel_inches for panel in panels]
+    width = NARROW_WIDTH_INCHES if narrow else WIDTH_INCHES
+    # Wrapped titles take a line more each on a narrow chart.
+    extra = 0.25 * len(panels) if narrow else 0.0
+    figure = Figure(figsize=(width, sum(heights) + 0.6 + extra), layout="constrained")
     grid = figure.subplots(len(panels), 1, sharex=True, squeeze=False, height_ratios=heights)
     axes_list: list[Axes] = [row[0] for row in grid]
     start, end = _x_range(history)
@@ -192,6 +218,7 @@ def chart_svg(history: DomainHistory, *, bands: Bands | None = None) -> bytes:
             low=scale.range[0],
             high=scale.range[1],
             direction=scale.direction,
+            narrow=narrow,
         )
         days_axes.bar(
             [_x(week.week_on + timedelta(days=3)) for week in history.weeks],
@@ -201,7 +228,7 @@ def chart_svg(history: DomainHistory, *, bands: Bands | None = None) -> bytes:
         )
         days_axes.set_ylim(0, 7)
         days_axes.set_yticks([0, 7])
-        days_axes.set_title(_("Days answered in each week"), loc="left", fontsize=13, pad=8)
+        _title(days_axes, _("Days answered in each week"), narrow=narrow)
         index = 2
     for series in history.series_with_data:
         axes = axes_list[index]
@@ -227,9 +254,10 @@ def chart_svg(history: DomainHistory, *, bands: Bands | None = None) -> bytes:
             low=series.scale.range[0],
             high=series.scale.range[1],
             direction=series.scale.direction,
+            narrow=narrow,
         )
         index += 1
-    _date_axis(axes_list[-1], start, end)  # the panels share it
+    _date_axis(axes_list[-1], start, end, narrow=narrow)  # the panels share it
 
     buffer = io.BytesIO()
     # No creation date in the file, so that the same data always gives the same bytes.

@@ -22,7 +22,7 @@ from config.api import QueryFilter
 from symptoms.instruments.api import InstrumentCodeField
 from symptoms.instruments.definitions import instrument_get
 from symptoms.trends import services
-from symptoms.trends.patient_list import clinician_patient_rows
+from symptoms.trends.digests import clinician_patient_rows
 from symptoms.trends.selectors import PatientTrends, ScaleTrend, trends_get
 
 

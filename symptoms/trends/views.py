@@ -15,7 +15,7 @@ from uuid import UUID
 
 from csp.decorators import csp_replace
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -27,12 +27,12 @@ from accounts.access import request_user, role_required
 from accounts.models import AuditAction, Role, User
 from accounts.selectors import local_today
 from symptoms.history import selectors as history
-from symptoms.history.views import CHART_CSP
+from symptoms.history.views import CHART_CSP, chart_response
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import Direction
 from symptoms.reports.forms import CONTEXT_TAG_LABELS
 from symptoms.trends.change import ChangeKind
-from symptoms.trends.patient_list import clinician_patient_rows
+from symptoms.trends.digests import clinician_patient_rows
 from symptoms.trends.selectors import (
     ADHERENCE_DAYS,
     Attention,
@@ -293,17 +293,20 @@ def clinic_chart(request: HttpRequest, public_id: UUID, domain: str) -> HttpResp
     # patient's "who viewed my data" list noisy. The access check is the same as the page's.
     clinician = request_user(request)
     patient = account_selectors.clinician_patient_get(clinician=clinician, public_id=public_id)
-    if domain not in history.measures_by_domain():
-        raise Http404
-    today = local_today(patient=patient)
-    since = history.period_start(today=today, period=_chart_period(request))
-    [domain_history] = history.history_get(
-        patient=patient, since=since, until=today, domains=[domain]
-    )
-    if not domain_history.has_data:
-        raise Http404
-    trends = trends_get(patient=patient)
-    from symptoms.history.charts import chart_svg
 
-    svg = chart_svg(domain_history, bands=_bands(trends))
-    return HttpResponse(svg, content_type="image/svg+xml")
+    def draw(domain_history: history.DomainHistory, narrow: bool) -> bytes:
+        from symptoms.history.charts import chart_svg  # matplotlib: only when drawing
+
+        bands = _bands(trends_get(patient=patient))
+        return chart_svg(domain_history, bands=bands, narrow=narrow)
+
+    # The same chart for every clinician the patient shares with (the bands come from the
+    # patient's data and resets, both part of the last change), in the clinician's language.
+    return chart_response(
+        request,
+        patient=patient,
+        domain=domain,
+        period=_chart_period(request),
+        audience="clinic",
+        draw=draw,
+    )

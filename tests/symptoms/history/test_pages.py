@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -100,6 +101,7 @@ def test_it_draws_a_chart_as_a_deterministic_svg(alice_client: Client, alice_his
     assert "style-src 'unsafe-inline'" in policy
     assert "default-src 'none'" in policy
     assert "script-src 'none'" in policy
+    cache.clear()  # drawn again, not served from the cache: the same bytes
     assert alice_client.get(url).content == response.content
 
 
@@ -161,13 +163,18 @@ def test_it_reads_the_history_in_the_same_number_of_queries_however_long_it_is(
     for back in range(1, days + 1, 28):
         report(alice, "mfis", MFIS_ALL_TWOS, on=TODAY - timedelta(days=back))
 
-    # Session, user, profile (the language middleware reads it), daily weeks, scores, the
-    # session's save (a savepoint, the update, its release), and the five reads of the trends
-    # behind "Changes since your first answers".
-    with django_assert_max_num_queries(13):
+    # Session, user, profile (the language middleware reads it), her last change, daily weeks,
+    # scores, the session's save (a savepoint, the update, its release), and, the first time
+    # only, the five reads of the trends behind "Changes since your first answers".
+    with django_assert_max_num_queries(14):
         response = alice_client.get(reverse("symptoms:history") + "?period=all")
     assert response.status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
+        assert alice_client.get(reverse("symptoms:history") + "?period=all").status_code == 200
+    # A chart: the same, with its two reads the first time only.
+    with django_assert_max_num_queries(9):
+        assert alice_client.get("/history/charts/fatigue.svg?period=all").status_code == 200
+    with django_assert_max_num_queries(7):
         assert alice_client.get("/history/charts/fatigue.svg?period=all").status_code == 200
 
 

@@ -28,8 +28,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import clinician_patients
 from symptoms.history.cache import CACHE_SECONDS, LastChange, last_change_of, with_last_change
-from symptoms.instruments.definitions import DAILY
+from symptoms.instruments.definitions import DAILY, instrument_get
+from symptoms.instruments.scoring import Instrument, Scale
 from symptoms.models import Report
+from symptoms.trends.change import Assessment
 from symptoms.trends.selectors import (
     ADHERENCE_DAYS,
     ATTENTION_RANK,
@@ -39,6 +41,7 @@ from symptoms.trends.selectors import (
     attention_of,
     overdue_since,
     trends_for,
+    trends_get,
 )
 
 
@@ -116,8 +119,10 @@ def trend_digests(patients: Sequence[User]) -> dict[int, TrendDigest]:
 
 
 def patient_digest_forget(*, patient: User) -> None:
-    """Drop the patient's current digest now rather than when it expires (account deletion)."""
-    cache.delete(digest_key(patient.pk, last_change_of(patient)))
+    """Drop the patient's current digests now rather than when they expire (account
+    deletion); charts are keyed by day as well and expire."""
+    change = last_change_of(patient)
+    cache.delete_many([digest_key(patient.pk, change), change.key("trend-changes", patient.pk)])
 
 
 def checkin_days(patients: Sequence[User]) -> dict[int, tuple[date, int]]:
@@ -185,3 +190,36 @@ def _attention_key(row: PatientRow) -> tuple[int, int, str]:
         else -attention.on.toordinal()
     )
     return (ATTENTION_RANK[attention.kind], recency, row.patient.full_name.lower())
+
+
+# --- The person's own "changes since your first answers" -------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A scale past its threshold at its latest point (what the history page lists)."""
+
+    instrument: Instrument
+    scale: Scale
+    assessment: Assessment
+
+
+def trend_changes(*, patient: User) -> list[Change]:
+    """``trends_get(patient=...).changes()``, worst first, kept in the cache under the
+    patient's last change: the whole history is read once per new report, not per view. Only
+    codes and assessments are cached; the definitions come from memory."""
+    key = last_change_of(patient).key("trend-changes", patient.pk)
+    cached: list[tuple[str, str, Assessment]] | None = cache.get(key)
+    if cached is None:
+        cached = [
+            (t.instrument.code, t.scale.key, t.assessment)
+            for t in trends_get(patient=patient).changes()
+        ]
+        cache.set(key, cached, CACHE_SECONDS)
+    changes = []
+    for code, scale_key, assessment in cached:
+        instrument = instrument_get(code)
+        scale = instrument.scale(scale_key) if instrument else None
+        if instrument is not None and scale is not None:
+            changes.append(Change(instrument, scale, assessment))
+    return changes
