@@ -15,6 +15,8 @@ from csp.decorators import csp_replace
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.access import request_patient, role_required
@@ -39,10 +41,20 @@ def history_page(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     today = local_today(patient=patient)
     since = history.period_start(today=today, period=period)
-    domains = history.history_get(patient=patient, since=since, until=today)
+    # The domains' charts and tables (every week of the period) are rendered once per last
+    # change, period, day and language; the key holds ids and codes only.
+    change = last_change_of(patient)
+    key = change.key("history-page", patient.pk, period, today.isoformat(), get_language())
+    domains_html: str | None = cache.get(key)
+    if domains_html is None:
+        domains = history.history_get(patient=patient, since=since, until=today)
+        domains_html = render_to_string(
+            "symptoms/_history_domains.html", {"domains": domains, "period": period}, request
+        )
+        cache.set(key, domains_html, CACHE_SECONDS)
     context = {
-        "changes": trend_changes(patient=patient),
-        "domains": domains,
+        "changes": trend_changes(patient=patient, change=change),
+        "domains_html": mark_safe(domains_html),  # noqa: S308  (our own template's output)
         "period": period,
         "periods": [(key, str(label)) for key, label in history.PERIOD_LABELS.items()],
         "since": since,

@@ -204,11 +204,12 @@ class Change:
     assessment: Assessment
 
 
-def trend_changes(*, patient: User) -> list[Change]:
+def trend_changes(*, patient: User, change: LastChange | None = None) -> list[Change]:
     """``trends_get(patient=...).changes()``, worst first, kept in the cache under the
-    patient's last change: the whole history is read once per new report, not per view. Only
-    codes and assessments are cached; the definitions come from memory."""
-    key = last_change_of(patient).key("trend-changes", patient.pk)
+    patient's last change (read here unless given): the whole history is read once per new
+    report, not per view. Only codes and assessments are cached; the definitions come from
+    memory."""
+    key = (change or last_change_of(patient)).key("trend-changes", patient.pk)
     cached: list[tuple[str, str, Assessment]] | None = cache.get(key)
     if cached is None:
         cached = [

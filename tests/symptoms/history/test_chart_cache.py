@@ -120,3 +120,13 @@ def test_it_offers_phones_the_narrow_chart(alice_client: Client, alice: User) ->
     )
     narrow = chart(alice_client, width="narrow").content.decode()
     assert 'width="270pt"' in narrow  # 3.75 inches: see charts.NARROW_WIDTH_INCHES
+
+
+def test_the_page_shows_a_new_report_at_once(alice_client: Client, alice: User) -> None:
+    report(alice, answers={"fatigue": 4}, on=date(2025, 6, 16))
+    page = reverse("symptoms:history")
+    assert "June 17, 2025" not in alice_client.get(page).content.decode()
+    report(alice, answers={"fatigue": 9}, on=date(2025, 6, 17))
+    html = alice_client.get(page).content.decode()
+    # The week's mean moved from 4 to 6.5, with two days behind it.
+    assert "6.5" in html
