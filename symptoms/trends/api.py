@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
@@ -19,6 +21,7 @@ from accounts import services as account_services
 from accounts.access import IsClinician, IsPatient, api_user
 from accounts.models import AuditAction, User
 from config.api import QueryFilter
+from symptoms.history.cache import CACHE_SECONDS, last_change_of
 from symptoms.instruments.api import InstrumentCodeField
 from symptoms.instruments.definitions import instrument_get
 from symptoms.trends import services
@@ -218,13 +221,31 @@ def _trends_body(request: Request, patient: User) -> dict[str, Any]:
         raise serializers.ValidationError(
             {"until": ["Must not be before since."]}, code="invalid_range"
         )
-    trends = trends_get(patient=patient)
+    # The series and flags, serialized, are kept under the patient's last change: a three-year
+    # history is read and assessed once per new report or reset, not per request. The key
+    # holds ids, dates and a language code; who may read it is checked before.
+    key = last_change_of(patient).key(
+        "trends-body", patient.pk, since or "", until or "", get_language()
+    )
+    series: dict[str, Any] | None = cache.get(key)
+    if series is None:
+        trends = trends_get(patient=patient)
+        out = TrendsOut(
+            {
+                "patient": {},
+                "since": since,
+                "until": until,
+                "scales": [_scale_dict(trend, since, until) for trend in trends.scales],
+                "flags": _flags(trends),
+            }
+        ).data
+        series = {"scales": out["scales"], "flags": out["flags"]}
+        cache.set(key, series, CACHE_SECONDS)
     return {
         "patient": {"id": str(patient.public_id), "full_name": patient.full_name},
-        "since": since,
-        "until": until,
-        "scales": [_scale_dict(trend, since, until) for trend in trends.scales],
-        "flags": _flags(trends),
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        **series,
     }
 
 
@@ -246,7 +267,7 @@ class PatientTrendsView(APIView):
             subject_patient=patient,
             detail={"view": "trends"},
         )
-        return Response(TrendsOut(body).data)
+        return Response(body)  # serialized by TrendsOut in _trends_body
 
 
 @extend_validation_errors(["invalid", "blank"], field_name="since", methods=["get"])
@@ -260,7 +281,7 @@ class OwnTrendsView(APIView):
 
     @extend_schema(parameters=[TrendsFilter], responses={200: TrendsOut})
     def get(self, request: Request) -> Response:
-        return Response(TrendsOut(_trends_body(request, api_user(request))).data)
+        return Response(_trends_body(request, api_user(request)))
 
 
 class BaselineIn(serializers.Serializer[Any]):

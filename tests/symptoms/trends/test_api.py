@@ -266,8 +266,17 @@ def test_the_trends_take_the_same_queries_for_a_month_or_three_years(
 
     assert response.status_code == 200
     assert len(response.json()["scales"]) == 9  # 5 daily ratings + MFIS total and 3 subscales
-    # The patient and link, five reads of scores, resets and report days, one audit insert.
-    assert len(queries) == 7
+    # The patient and link, the last change, five reads of scores, resets and report days,
+    # one audit insert; then the series come from the cache, and a new report is read afresh.
+    assert len(queries) == 8
+    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as queries:
+        assert trends(charlie_api, alice).json() == response.json()
+    assert len(queries) == 3
+    report(alice, "mfis", {str(n): 4 for n in range(1, 22)}, on=NOW.date())
+    with time_machine.travel(NOW, tick=False):
+        again = trends(charlie_api, alice).json()
+    mfis = next(s for s in again["scales"] if s["instrument"] == "mfis" and s["scale"] == "total")
+    assert mfis["latest"]["value"] == 84
 
 
 class TestOwnTrends:
