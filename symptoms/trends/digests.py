@@ -7,10 +7,11 @@ the patient's last change (``symptoms.history.cache``): a new report or baseline
 the key, so the next view reads it afresh and nothing is ever stale. What depends on today (the
 12-week completion, overdue answers) is worked out on every view from bounded reads.
 
-1. The patients who share now, with their profiles and last change (one query).
+1. The patients who share now, with their profiles, last change and 12-week check-in days
+   (one query, a few index probes per patient).
 2. Their digests from the cache (one round trip); the missing ones from ``trends_for`` (five
    queries for all of them together) and stored (one round trip on Redis).
-3. Days with a daily check-in in each patient's last 84 days (one grouped query).
+   Each patient's days with a daily check-in in their last 84 days come with step 1.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -125,39 +126,40 @@ def patient_digest_forget(*, patient: User) -> None:
     cache.delete_many([digest_key(patient.pk, change), change.key("trend-changes", patient.pk)])
 
 
-def checkin_days(patients: Sequence[User]) -> dict[int, tuple[date, int]]:
-    """Each patient's local today and the days with a current daily check-in in the 84 days up
-    to it: one grouped query over the last 12 weeks only. A person's today is UTC's or a day
-    either side, so each of the three windows is counted and the right one picked."""
+def with_checkin_days(patients: QuerySet[User]) -> QuerySet[User]:
+    """``patients`` annotated with ``checkin_days_0`` to ``_2``: the days with a daily check-in
+    in the 84 days up to UTC's yesterday, today and tomorrow (a person's own today is one of
+    them), each a correlated count over the ``(patient, instrument, local_date)`` index, 12
+    weeks per patient. PostgreSQL's planner, asked for one grouped query over all patients
+    instead, walked each whole history through the patient index.
+
+    Every daily report counts, superseded or not: a correction keeps its report's day
+    (reports.services), so the days are the same and no anti-join is needed."""
     utc_today = timezone.now().date()
-    ends = [utc_today + timedelta(days=shift) for shift in (-1, 0, 1)]
-    counts = {
-        f"days_{index}": Count(
-            "local_date",
-            distinct=True,
-            filter=Q(local_date__gt=end - timedelta(days=ADHERENCE_DAYS), local_date__lte=end),
+    annotations = {}
+    for index, shift in enumerate((-1, 0, 1)):
+        end = utc_today + timedelta(days=shift)
+        days = (
+            Report.objects.filter(
+                patient=OuterRef("pk"),
+                instrument=DAILY,
+                local_date__gt=end - timedelta(days=ADHERENCE_DAYS),
+                local_date__lte=end,
+            )
+            .order_by()
+            .values("patient")
+            .annotate(days=Count("local_date", distinct=True))
+            .values("days")
         )
-        for index, end in enumerate(ends)
-    }
-    rows: dict[int, dict[str, Any]] = {
-        row["patient_id"]: dict(row)
-        for row in Report.objects.current()
-        .filter(
-            patient_id__in=[patient.pk for patient in patients],
-            instrument=DAILY,
-            local_date__gt=ends[0] - timedelta(days=ADHERENCE_DAYS),
-            local_date__lte=ends[-1],
-        )
-        .order_by()
-        .values("patient_id")
-        .annotate(**counts)
-    }
-    result = {}
-    for patient in patients:
-        today = timezone.now().astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()
-        row = rows.get(patient.pk)
-        result[patient.pk] = (today, row[f"days_{ends.index(today)}"] if row else 0)
-    return result
+        annotations[f"checkin_days_{index}"] = Coalesce(Subquery(days), 0)
+    return patients.annotate(**annotations)
+
+
+def checkin_days_of(patient: User) -> tuple[date, int]:
+    """The patient's local today and their check-in days, from ``with_checkin_days``."""
+    today = timezone.now().astimezone(ZoneInfo(patient.patient_profile.time_zone)).date()
+    index = (today - timezone.now().date()).days + 1
+    return today, int(getattr(patient, f"checkin_days_{index}"))
 
 
 def clinician_patient_rows(
@@ -169,10 +171,12 @@ def clinician_patient_rows(
     patients = clinician_patients(clinician=clinician).select_related("patient_profile")
     if search:
         patients = patients.filter(Q(full_name__icontains=search) | Q(email__iexact=search))
-    people = list(with_last_change(patients))
+    people = list(with_checkin_days(with_last_change(patients)))
     digests = trend_digests(people)
-    days = checkin_days(people)
-    rows = [PatientRow(p, digests[p.pk], days[p.pk][1], days[p.pk][0]) for p in people]
+    rows = []
+    for person in people:
+        today, days = checkin_days_of(person)
+        rows.append(PatientRow(person, digests[person.pk], days, today))
     if flagged is not None:
         rows = [row for row in rows if bool(row.flagged_domains) == flagged]
     rows.sort(key=_attention_key)

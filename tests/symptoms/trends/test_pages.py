@@ -213,14 +213,14 @@ def test_it_reads_the_list_in_the_same_number_of_queries_however_many_patients(
         SharingLink.objects.create(patient=patient, clinician=charlie, source="code")
         daily_history(patient, 30, YESTERDAY)
 
-    # Session, clinician, the patients with their profiles and last change, the check-in days
-    # of the last 12 weeks, the base template's time zone look-up, and the session's save (a
+    # Session, clinician, the patients with their profiles, last change and check-in days of
+    # the last 12 weeks, the base template's time zone look-up, and the session's save (a
     # savepoint, the update, its release); the first view also reads the whole histories
     # (trends, 5) into the cached digests, the next ones do not.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = charlie_client.get(reverse("symptoms:clinic_patients"))
     assert response.status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         again = charlie_client.get(reverse("symptoms:clinic_patients"))
     table = html_of(response).split("<table")[1].split("</table>")[0]
     assert table == html_of(again).split("<table")[1].split("</table>")[0]  # the same rows
@@ -238,7 +238,7 @@ def test_it_shows_a_new_report_in_the_list_at_once(
 
     report(alice, on=YESTERDAY)
 
-    with django_assert_num_queries(12):  # her last change moved: her digest is read afresh
+    with django_assert_num_queries(11):  # her last change moved: her digest is read afresh
         html = html_of(charlie_client.get(reverse("symptoms:clinic_patients")))
     assert date_format(YESTERDAY, "DATE_FORMAT") in html
     assert "Overdue" not in html
