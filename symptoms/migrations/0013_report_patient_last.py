@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('symptoms', '0007_research_score_version'),
+        ('symptoms', '0012_reminder_push'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
