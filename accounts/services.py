@@ -545,6 +545,11 @@ def account_delete(*, user: User, password: str) -> None:
     if not user.check_password(password):
         raise errors.PasswordWrong()
     public_id, email = str(user.public_id), user.email
+    if user.role == Role.PATIENT:
+        # Cached digests of their trends go now, not when they expire (charts are keyed by day).
+        from symptoms.trends.digests import patient_digest_forget  # symptoms imports accounts
+
+        patient_digest_forget(patient=user)
     ClinicianInvite.objects.filter(email__iexact=email).delete()
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__iexact=email).delete()

@@ -11,8 +11,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as account_services
 from accounts.models import SharingLink, User
 from symptoms.history import charts
+from symptoms.history.cache import last_change_of
+from symptoms.trends.digests import digest_key, trend_digests
 from tests.symptoms.factories import PAGES_NOW, report
 
 pytestmark = pytest.mark.usefixtures("pages_clock")
@@ -130,3 +133,14 @@ def test_the_page_shows_a_new_report_at_once(alice_client: Client, alice: User) 
     html = alice_client.get(page).content.decode()
     # The week's mean moved from 4 to 6.5, with two days behind it.
     assert "6.5" in html
+
+
+def test_deleting_the_account_drops_the_cached_trend_digest(alice: User) -> None:
+    report(alice, on=date(2025, 6, 16))
+    key = digest_key(alice.pk, last_change_of(alice))
+    trend_digests([alice])
+    assert cache.get(key) is not None
+
+    account_services.account_delete(user=alice, password="correct horse battery")
+
+    assert cache.get(key) is None
