@@ -199,19 +199,13 @@ def reminder_sign_up_create(
     return made
 
 
-@transaction.atomic
-def reminder_defaults_create(*, patient: User, today: date | None = None) -> int:
-    """The site's defaults (demo accounts): the daily check-in at 19:00 and the default
-    questionnaires monthly, a week apart. Missing ones only; returns how many were made.
-    New accounts no longer get these: they choose at sign-up (``reminder_sign_up_create``)."""
-    existing = set(
-        ReminderSchedule.objects.filter(patient=patient).values_list("instrument", flat=True)
-    )
-    starts_on = today or local_today(patient=patient)
+def default_schedules(*, patient: User | None, starts_on: date) -> list[ReminderSchedule]:
+    """The site's default schedules, unsaved: the daily check-in at 19:00 and the default
+    questionnaires monthly, a week apart (demo accounts; ``seed_cohort`` writes them in bulk)."""
     wanted = [(DAILY, Frequency.DAILY, None)] + [
         (code, Frequency.MONTHLY, day) for code, day in DEFAULT_MONTHLY
     ]
-    made = [
+    return [
         ReminderSchedule(
             patient=patient,
             instrument=code,
@@ -222,7 +216,23 @@ def reminder_defaults_create(*, patient: User, today: date | None = None) -> int
             origin=ScheduleOrigin.DEFAULT,
         )
         for code, frequency, day in wanted
-        if code not in existing and instrument_get(code) is not None
+        if instrument_get(code) is not None
+    ]
+
+
+@transaction.atomic
+def reminder_defaults_create(*, patient: User, today: date | None = None) -> int:
+    """The site's defaults (demo accounts) a person lacks; returns how many were made. New
+    accounts no longer get these: they choose at sign-up (``reminder_sign_up_create``)."""
+    existing = set(
+        ReminderSchedule.objects.filter(patient=patient).values_list("instrument", flat=True)
+    )
+    made = [
+        schedule
+        for schedule in default_schedules(
+            patient=patient, starts_on=today or local_today(patient=patient)
+        )
+        if schedule.instrument not in existing
     ]
     ReminderSchedule.objects.bulk_create(made)
     return len(made)

@@ -26,6 +26,19 @@ COUNTRIES = ["GB"] * 70 + ["US"] * 8 + ["IE"] * 5 + ["DE", "IT", "NZ", "MT", ""]
 DAYS_INTO_QUARTER = (9, 29, 79)  # three check-ins per quarter; the last one brings an MFIS
 
 
+def profile_draw(rng: random.Random, *, this_year: int = 2025) -> dict[str, Any]:
+    """Birth and diagnosis years, sex, MS type and country in registry-like proportions: most
+    people born around 1972, women twice as often as men, mostly progressive MS, mostly GB."""
+    born = min(this_year - 21, max(1935, int(rng.gauss(1972, 10))))
+    return {
+        "birth_year": born,
+        "diagnosis_year": rng.randint(born + 18, max(born + 18, this_year)),
+        "sex": rng.choice(["female"] * 7 + ["male"] * 3 + ["undisclosed"]),
+        "ms_type": rng.choice(["spms"] * 5 + ["ppms"] * 3 + ["rrms", "", "other"]),
+        "country": rng.choice(COUNTRIES),
+    }
+
+
 def demo_cohort_create(
     *, size: int, quarters: Sequence[str], seed: int, email_prefix: str = "research-demo"
 ) -> list[User]:
@@ -42,19 +55,7 @@ def demo_cohort_create(
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
     )
-    profiles = []
-    for user in users:
-        born = min(2004, max(1935, int(rng.gauss(1972, 10))))
-        profiles.append(
-            PatientProfile(
-                user=user,
-                birth_year=born,
-                diagnosis_year=rng.randint(born + 18, max(born + 18, 2025)),
-                sex=rng.choice(["female"] * 7 + ["male"] * 3 + ["undisclosed"]),
-                ms_type=rng.choice(["spms"] * 5 + ["ppms"] * 3 + ["rrms", "", "other"]),
-                country=rng.choice(COUNTRIES),
-            )
-        )
+    profiles = [PatientProfile(user=user, **profile_draw(rng)) for user in users]
     PatientProfile.objects.bulk_create(profiles)
     first_day, _ = quarter_bounds(quarters[0])
     granted = datetime.combine(first_day - timedelta(days=1), time(9), tzinfo=UTC)
