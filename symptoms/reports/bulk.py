@@ -51,23 +51,33 @@ class BulkWriter:
     def __init__(self) -> None:
         self.copies = connection.vendor == "postgresql"
         self._next_id: dict[type[models.Model], int] = {}
+        self._locked: set[type[models.Model]] = set()
 
     def ids(self, model: type[models.Model], count: int) -> list[int]:
-        """``count`` new primary keys for ``model``, taken from its sequence on PostgreSQL (so
-        that ordinary inserts by others never collide with them); elsewhere counted on from
-        the largest id, which is safe because the caller holds the transaction (SQLite writes
-        one at a time)."""
+        """``count`` new primary keys for ``model``: a block taken from its sequence on
+        PostgreSQL, under a table lock held to the end of the transaction (others' inserts into
+        the table wait); elsewhere counted on from the largest id, which is safe because the
+        caller holds the transaction (SQLite writes one at a time)."""
         if count == 0:
             return []
         table = model._meta.db_table
         pk = next(str(field.column) for field in model._meta.concrete_fields if field.primary_key)
         with connection.cursor() as cursor:
             if self.copies:
+                if model not in self._locked:
+                    # Others' inserts wait until we commit, so nobody takes a number from the
+                    # sequence between our nextval and setval: the block is ours alone.
+                    cursor.execute(
+                        f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE"
+                    )
+                    self._locked.add(model)
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [connection.ops.quote_name(table), pk, count],
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+                    [connection.ops.quote_name(table), pk] * 2 + [count],
                 )
-                return [row[0] for row in cursor.fetchall()]
+                high = cursor.fetchone()[0]
+                return list(range(high - count + 1, high + 1))
             if model not in self._next_id:
                 cursor.execute(
                     f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) + 1 "  # noqa: S608 - names from the model

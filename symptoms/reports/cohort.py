@@ -30,6 +30,7 @@ import random
 import string
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -421,14 +422,27 @@ def cohort_create(
         raise ValueError("Patients can only share with a clinician.")
     builder = CohortBuilder(seed=seed, weeks=weeks, today=today, clinician=clinician)
     writer = BulkWriter()
+    user_ids = writer.ids(User, patients)
+
+    def build(first: int) -> tuple[Batch, int]:
+        batch, made = Batch(), 0
+        for number in range(first, min(first + BATCH, patients)):
+            made += builder.person(batch, user_id=user_ids[number], number=number)
+        return batch, made
+
     reports = rows = 0
-    for first in range(0, patients, BATCH):
-        count = min(BATCH, patients - first)
-        batch = Batch()
-        for number, user_id in enumerate(writer.ids(User, count), start=first):
-            reports += builder.person(batch, user_id=user_id, number=number)
-        for table, table_rows in _with_ids(writer, batch):
-            rows += writer.write(table, table_rows)
-        if progress is not None:
-            progress(first + count, patients, reports)
+    # People are made in a thread while the previous batch is written: the database works
+    # through one COPY while Python makes the next (one thread, so the order of random draws,
+    # and the rows, stay the same).
+    with ThreadPoolExecutor(max_workers=1) as maker:
+        next_batch = maker.submit(build, 0)
+        for first in range(0, patients, BATCH):
+            batch, made = next_batch.result()
+            if first + BATCH < patients:
+                next_batch = maker.submit(build, first + BATCH)
+            reports += made
+            for table, table_rows in _with_ids(writer, batch):
+                rows += writer.write(table, table_rows)
+            if progress is not None:
+                progress(min(first + BATCH, patients), patients, reports)
     return Loaded(patients=patients, reports=reports, rows=rows)
