@@ -6,8 +6,9 @@ written with ``COPY`` (:mod:`symptoms.reports.bulk`) instead of one service call
 which would take hours at 10,000 people.
 
 - Profiles in registry proportions (``research.demo.profile_draw``), the time zone of the
-  country (as the sign-up form chooses it), the default reminder schedules
-  (``reminders.schedules.default_schedules``), a confirmed email, the profile's audit event.
+  country (as the sign-up form chooses it), the reminders the sign-up form suggests, as if
+  chosen there (daily at 19:00 with the questionnaires: ``reminders.schedules.
+  default_schedules``, origin ``sign_up``), a confirmed email, the profile's audit event.
 - Most consent to research when they join; some withdraw later (with their audit events).
 - A slowly worsening course per person (``reports.demo.Course``), faster in progressive MS,
   with heat sensitivity, a chest infection some year, day-to-day noise, a personal rate of
@@ -58,7 +59,7 @@ from accounts.services import PROFILE_FIELDS, SHARE_CODE_ALPHABET, SHARE_CODE_LE
 from accounts.time_zones import main_time_zone
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import score
-from symptoms.models import ReminderSchedule, Report, ReportMode, ReportScore
+from symptoms.models import ReminderSchedule, Report, ReportMode, ReportScore, ScheduleOrigin
 from symptoms.reminders.schedules import default_schedules
 from symptoms.reports.bulk import BulkWriter, Table
 from symptoms.reports.demo import MONTHLY, Course, burden, daily_answers, questionnaire_answers
@@ -90,7 +91,8 @@ TABLES = {
         ReminderSchedule,
         ("id", "public_id", "patient_id", "instrument", "frequency", "local_time", "weekday",
          "every_n_weeks", "day_of_month", "quiet_start", "quiet_end", "paused_until",
-         "is_active", "starts_on", "planned_until", "created_at", "updated_at"),
+         "is_active", "starts_on", "planned_until", "created_at", "updated_at", "origin",
+         "channel"),
     ),
     ShareCode: Table(
         ShareCode,
@@ -237,7 +239,8 @@ class CohortBuilder:
                 ReminderSchedule,
                 (None, self.uuid(), user_id, schedule.instrument, schedule.frequency,
                  schedule.local_time, schedule.weekday, schedule.every_n_weeks,
-                 schedule.day_of_month, None, None, None, True, starts_on, None, at, at),
+                 schedule.day_of_month, None, None, None, True, starts_on, None, at, at,
+                 ScheduleOrigin.SIGN_UP.value, schedule.channel),
             )  # fmt: skip
 
     def _consent(self, batch: Batch, person: Person) -> None:
