@@ -317,7 +317,8 @@ def consent_set(
 # --- Sharing --------------------------------------------------------------------------------
 
 
-def _hash_code(code: str) -> str:
+def share_code_hash(code: str) -> str:
+    """What is stored of a share code (a normalised one): its SHA-256, never the code."""
     return hashlib.sha256(code.encode()).hexdigest()
 
 
@@ -340,7 +341,7 @@ def share_code_create(*, patient: User) -> tuple[str, ShareCode]:
     now = timezone.now()
     share_code = ShareCode.objects.create(
         patient=patient,
-        code_hash=_hash_code(code),
+        code_hash=share_code_hash(code),
         created_at=now,
         expires_at=now + timedelta(minutes=settings.SHARE_CODE_TTL_MINUTES),
     )
@@ -387,7 +388,7 @@ def share_code_redeem(*, clinician: User, code: str) -> SharingLink:
     now = timezone.now()
     share_code = (
         ShareCode.objects.select_related("patient")
-        .filter(code_hash=_hash_code(normalize_share_code(code)))
+        .filter(code_hash=share_code_hash(normalize_share_code(code)))
         .first()
     )
     if share_code is None or not share_code.is_usable_at(now):

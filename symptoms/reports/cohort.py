@@ -55,7 +55,12 @@ from accounts.models import (
     SharingLink,
     User,
 )
-from accounts.services import PROFILE_FIELDS, SHARE_CODE_ALPHABET, SHARE_CODE_LENGTH, _hash_code
+from accounts.services import (
+    PROFILE_FIELDS,
+    SHARE_CODE_ALPHABET,
+    SHARE_CODE_LENGTH,
+    share_code_hash,
+)
 from accounts.time_zones import main_time_zone
 from symptoms.instruments.definitions import DAILY, instrument_get
 from symptoms.instruments.scoring import score
@@ -278,7 +283,7 @@ class CohortBuilder:
         code_id, link_id = self.uuid(), self.uuid()
         batch.add(
             ShareCode,
-            (None, code_id, person.user_id, _hash_code(code), made_at,
+            (None, code_id, person.user_id, share_code_hash(code), made_at,
              made_at + timedelta(minutes=settings.SHARE_CODE_TTL_MINUTES), redeemed_at,
              clinician.pk),
         )  # fmt: skip
