@@ -7,7 +7,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run code test lint typecheck schema clean services-check messages messages-check \
-	messages-compile bench
+	messages-compile bench load
 
 $(VENV)/.installed-local: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,15 @@ ifeq ($(filter-out 0,$(QUICK)),)
 else
 	QUICK=1 $(BIN)/python benchmarks/run.py $(ONLY)
 endif
+
+## The mixed workload through gunicorn at rising rates (locust); QUICK=1: two short levels (CI).
+load: $(VENV)/.installed-dev messages-compile
+	bash .ci/services
+	psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname='mstracker_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres mstracker_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) QUICK=$(QUICK) \
+		$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

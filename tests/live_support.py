@@ -130,20 +130,25 @@ class PrivateRedis:
 LIVE_SECRET_KEY = "live-test-secret-key-" + "x" * 40
 
 
+def production_environment(environment: dict[str, str]) -> dict[str, str]:
+    """``environment`` as production runs: DEBUG off, with the key and host it then needs
+    (HTTPS redirects off, since tests speak plain HTTP to 127.0.0.1)."""
+    production = {key: value for key, value in environment.items() if key != "DEBUG"}
+    production.update(
+        SECRET_KEY=LIVE_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0"
+    )
+    return production
+
+
 def gunicorn_start(
     *, environment: dict[str, str], port: int, log: Path, workers: int = 2
 ) -> subprocess.Popen[bytes]:
-    """The site as production runs it: gunicorn with DEBUG off (HTTPS redirects off, since
-    the test speaks plain HTTP to 127.0.0.1), on a port of the test's own."""
-    environment = {key: value for key, value in environment.items() if key != "DEBUG"}
-    environment.update(
-        SECRET_KEY=LIVE_SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-    )
+    """The site as production runs it: gunicorn with DEBUG off, on a port of the test's own
+    (pages need ``collectstatic`` first; the API does not)."""
     with log.open("a") as output:
         return subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5"],
-            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=production_environment(environment), stdout=output,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
