@@ -47,7 +47,10 @@ from tests.live_support import (
 )
 
 HERE = Path(__file__).resolve().parent
-LEVELS = (2, 4) if harness.QUICK else (4, 8, 16, 24, 32, 48)  # simulated people, 1 task/s each
+# Simulated people, 1 task/s each; LOAD_USERS="8 16" runs only those levels.
+LEVELS = tuple(int(n) for n in os.environ.get("LOAD_USERS", "").split()) or (
+    (2, 4) if harness.QUICK else (4, 8, 16, 24, 32, 48)
+)
 SECONDS = 5 if harness.QUICK else 20
 HISTORY_PEOPLE = harness.size(60, 6)
 WEEKS = harness.size(52, 4)
@@ -103,8 +106,14 @@ def level(users: int, url: str, folder: Path, environment: dict[str, str]) -> di
         check=False, stdout=subprocess.DEVNULL,
         stderr=(folder / f"locust-{users}.log").open("w"),
     )  # fmt: skip
+    if not Path(f"{prefix}_stats.csv").exists():
+        sys.exit("locust did not run:\n" + (folder / f"locust-{users}.log").read_text()[-3000:])
     with open(f"{prefix}_stats.csv") as stats:
         [total] = [row for row in csv.DictReader(stats) if row["Name"] == "Aggregated"]
+    if int(total["Failure Count"]):
+        with open(f"{prefix}_failures.csv") as failures:
+            for row in csv.DictReader(failures):
+                harness.note(f"  failed: {row['Occurrences']} x {row['Name']}: {row['Error']}")
     if int(total["Request Count"]) == 0:
         sys.exit("locust made no request:\n" + (folder / f"locust-{users}.log").read_text()[-3000:])
     return {

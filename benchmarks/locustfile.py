@@ -8,9 +8,11 @@ benchmarks/load.py: API tokens and session keys of made-up accounts, never data 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +29,7 @@ _CHECK_IN_SLOTS = iter(
         _LEVEL::_LEVELS
     ]
 )
+CHART = re.compile(r'<img src="(/history/charts/[^"]+)"')
 DOMAINS = ("fatigue", "mobility", "upper_limb", "pain", "cognition")
 ANSWERS = {"fatigue": 6, "mobility": 5, "upper_limb": 3, "pain": 2, "cognition": 4}
 
@@ -54,9 +57,11 @@ class Visitor(HttpUser):
     def history(self) -> None:
         session = random.choice(CREDENTIALS["history_sessions"])
         cookie = {"Cookie": f"{CREDENTIALS['session_cookie']}={session}"}
-        self.client.get("/history/", headers=cookie, name="history page")
-        for domain in DOMAINS:
-            self.client.get(f"/history/charts/{domain}.svg", headers=cookie, name="history chart")
+        page = self.client.get("/history/", headers=cookie, name="history page")
+        # The charts the page shows, as a browser would fetch them (a domain with nothing in the
+        # period has no chart, and its address answers 404).
+        for chart in sorted(set(CHART.findall(page.text)))[: len(DOMAINS)]:
+            self.client.get(html.unescape(chart), headers=cookie, name="history chart")
 
     @task(2)
     def trends(self) -> None:
