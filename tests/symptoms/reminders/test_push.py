@@ -19,8 +19,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import User
-from symptoms.models import OccurrenceStatus, PushSubscription, ReminderOccurrence
-from symptoms.reminders import occurrences, push, sending
+from symptoms.models import OccurrenceStatus, PushSubscription, ReminderOccurrence, ReminderOneTap
+from symptoms.reminders import occurrences, one_tap, push, sending
 from symptoms.reminders.sending import Outcome
 from tests.symptoms.reminders.push_support import (
     ORIGIN,
@@ -76,6 +76,15 @@ def log(pk: int) -> list[tuple[str, str, str, int]]:
     )
 
 
+def one_tap_row(url: str, settings: LazySettings) -> ReminderOneTap:
+    """The one-tap link a notification carries: still unused and valid, for this reminder."""
+    prefix = settings.SITE_URL + "/one-tap/"
+    assert url.startswith(prefix)
+    row = one_tap.one_tap_check(url.removeprefix(prefix).rstrip("/"), now=NOW)
+    assert row is not None
+    return row
+
+
 def test_it_sends_one_encrypted_signed_notification(
     alice: User, push_service: PushService, push_keys: str, settings: LazySettings
 ) -> None:
@@ -99,13 +108,12 @@ def test_it_sends_one_encrypted_signed_notification(
     assert claims["sub"] == "mailto:operators@example.net"
     assert 0 < claims["exp"] - NOW.timestamp() <= 24 * 3600  # RFC 8292: at most a day ahead
     payload = json.loads(phone.decrypt(request.body))
-    # The link is the email's "answer now" link, to the check-in.
-    answer_url = sending._message(occurrence).answer_url
-    assert answer_url.startswith(settings.SITE_URL + "/")
+    # The link is the email's "answer now" link: this reminder's one-tap link, to the check-in.
+    assert one_tap_row(payload["url"], settings).instrument == "daily"
     assert payload == {
         "title": "Time for your daily check-in",
         "body": "Open it to answer.",
-        "url": answer_url,
+        "url": payload["url"],
         "tag": f"reminder-{occurrence.public_id}",
     }
     # Nothing about the person travels, even encrypted: no name, address or answers.
@@ -120,7 +128,7 @@ def test_it_sends_one_encrypted_signed_notification(
 
 
 def test_a_questionnaire_notification_links_to_it_in_the_person_s_language(
-    alice: User, push_service: PushService
+    alice: User, push_service: PushService, settings: LazySettings
 ) -> None:
     alice.patient_profile.language = "it"
     schedule_make(
@@ -133,8 +141,7 @@ def test_a_questionnaire_notification_links_to_it_in_the_person_s_language(
     assert send(pk) is Outcome.SENT
 
     payload = json.loads(phone.decrypt(push_service.requests[0].body))
-    assert payload["url"] == sending._message(ReminderOccurrence.objects.get(pk=pk)).answer_url
-    assert "mfis" in payload["url"]
+    assert one_tap_row(payload["url"], settings).instrument == "mfis"
     assert payload["title"] == "C'è un questionario pronto per te"
 
 
